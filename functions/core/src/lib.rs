@@ -1,0 +1,11 @@
+//! The pure heart of elbship: what an ELB log object is, what its lines say, how they become CloudWatch Logs
+//! events and batches within every PutLogEvents limit, how every line is accounted for, and how one object is
+//! cut into spans that workers decode independently. No AWS I/O lives here.
+#![deny(missing_docs)]
+
+pub mod fields;
+pub mod key;
+pub mod kind;
+pub mod limits;
+pub mod record;
+pub mod timestamp;
