@@ -74,7 +74,9 @@ impl fmt::Display for LogKind {
 
 /// A kind name that is not one of [`LogKind::ALL`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown log kind {0:?}: expected one of alb_access, alb_connection, nlb_access, clb_access")]
+#[error(
+    "unknown log kind {0:?}: expected one of alb_access, alb_connection, nlb_access, clb_access"
+)]
 pub struct UnknownKind(pub String);
 
 impl FromStr for LogKind {
@@ -96,7 +98,10 @@ mod tests {
     fn names_round_trip() {
         for kind in LogKind::ALL {
             assert_eq!(kind.name().parse::<LogKind>(), Ok(kind));
-            assert_eq!(serde_json::to_string(&kind).ok(), Some(format!("\"{kind}\"")));
+            assert_eq!(
+                serde_json::to_string(&kind).ok(),
+                Some(format!("\"{kind}\""))
+            );
         }
         assert!("alb".parse::<LogKind>().is_err());
     }

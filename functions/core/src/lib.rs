@@ -3,9 +3,15 @@
 //! cut into spans that workers decode independently. No AWS I/O lives here.
 #![deny(missing_docs)]
 
+pub mod batch;
+pub mod event;
+pub mod event_builder;
 pub mod fields;
 pub mod key;
 pub mod kind;
+pub mod ledger;
 pub mod limits;
+pub mod message;
+pub mod policy;
 pub mod record;
 pub mod timestamp;

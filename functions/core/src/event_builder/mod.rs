@@ -1,0 +1,147 @@
+//! From one line of a log file to the CloudWatch Logs events that carry it, with every change counted.
+//!
+//! For each line: drop a trailing `\r`; skip blank lines (counted `blank`); escape invalid UTF-8 (counted
+//! `invalid_utf8`); read the time field, or stamp the line with the file's end time from its key (counted
+//! `timestamp_fallback`); apply the old-event policy; render the message (`raw` or `json`); split a message
+//! over the event limit into marked parts (counted `split_oversize`).
+//!
+//! ```
+//! use elbship_core::event_builder::{EventBuilder, EventOptions, MessageMode};
+//! use elbship_core::{kind::LogKind, ledger::Ledger, policy::{OldEventPolicy, TimeWindow}};
+//! let opts = EventOptions {
+//!     kind: LogKind::NlbAccess,
+//!     mode: MessageMode::Raw,
+//!     policy: OldEventPolicy::Reject,
+//!     window: TimeWindow { now_ms: 1_545_274_780_000, retention_days: None },
+//!     fallback_ms: 0,
+//! };
+//! let mut ledger = Ledger::default();
+//! let mut events = Vec::new();
+//! EventBuilder::new(opts).line(b"tls 2.0 2018-12-20T02:59:40 net/x/y\r", &mut ledger, |e| events.push(e));
+//! assert_eq!(events[0].timestamp, 1_545_274_780_000);
+//! assert_eq!(events[0].message, "tls 2.0 2018-12-20T02:59:40 net/x/y");
+//! assert_eq!(ledger.lines_read, 1);
+//! ```
+
+use crate::event::Event;
+use crate::kind::LogKind;
+use crate::ledger::{Ledger, RejectReason};
+use crate::message::{escape_utf8, split_for_cloudwatch};
+use crate::policy::{OldEventPolicy, TimeWindow, Verdict};
+use crate::record::{event_time_ms, to_json};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// What an event's message holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageMode {
+    /// The line as written (the default).
+    #[default]
+    Raw,
+    /// The structured form as JSON (see [`record`](crate::record)).
+    Json,
+}
+
+impl FromStr for MessageMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "raw" => Ok(MessageMode::Raw),
+            "json" => Ok(MessageMode::Json),
+            _ => Err(format!("unknown message mode {s:?}: expected raw or json")),
+        }
+    }
+}
+
+/// Everything that decides how a line becomes events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventOptions {
+    /// The kind of log the lines come from.
+    pub kind: LogKind,
+    /// Raw line or JSON.
+    pub mode: MessageMode,
+    /// What to do with events outside CloudWatch's time window.
+    pub policy: OldEventPolicy,
+    /// "Now" and the log group's retention.
+    pub window: TimeWindow,
+    /// The time given to lines whose time field cannot be read: the file's end time from its key.
+    pub fallback_ms: i64,
+}
+
+/// Turns lines into events, counting into a [`Ledger`].
+#[derive(Debug, Clone)]
+pub struct EventBuilder {
+    opts: EventOptions,
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+impl EventBuilder {
+    /// A builder for one object's lines.
+    pub fn new(opts: EventOptions) -> Self {
+        EventBuilder { opts }
+    }
+
+    /// The options this builder applies.
+    pub fn options(&self) -> &EventOptions {
+        &self.opts
+    }
+
+    /// Turns one line (without its `\n`) into zero or more events, passed to `emit` in order.
+    pub fn line(&self, line: &[u8], ledger: &mut Ledger, mut emit: impl FnMut(Event)) {
+        ledger.lines_read += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if is_blank(line) {
+            ledger.rejected.add(RejectReason::Blank, 1);
+            return;
+        }
+        let (text, escaped) = escape_utf8(line);
+        if escaped {
+            ledger.adjusted.invalid_utf8 += 1;
+        }
+        let mut ts = event_time_ms(self.opts.kind, &text).unwrap_or_else(|| {
+            ledger.adjusted.timestamp_fallback += 1;
+            self.opts.fallback_ms
+        });
+        let reason = match self.opts.window.judge(ts) {
+            Verdict::Accept => None,
+            Verdict::TooOld => Some(RejectReason::TooOld),
+            Verdict::Expired => Some(RejectReason::Expired),
+            Verdict::TooNew => Some(RejectReason::TooNew),
+        };
+        if let Some(reason) = reason {
+            match self.opts.policy {
+                OldEventPolicy::Reject => {
+                    ledger.rejected.add(reason, 1);
+                    return;
+                }
+                OldEventPolicy::Restamp => {
+                    ledger.adjusted.restamped += 1;
+                    ts = self.opts.window.now_ms;
+                }
+            }
+        }
+        let message = match self.opts.mode {
+            MessageMode::Raw => text.into_owned(),
+            MessageMode::Json => to_json(self.opts.kind, &text),
+        };
+        let parts = split_for_cloudwatch(message);
+        if parts.len() > 1 {
+            ledger.adjusted.split_oversize += 1;
+        }
+        let last = parts.len() - 1;
+        for (i, part) in parts.into_iter().enumerate() {
+            // Parts are non-empty and within the limit by construction; a refusal here is a bug, and the
+            // line then counts as read but not delivered, which the ledger check reports.
+            if let Ok(event) = Event::part(ts, part, i == last) {
+                emit(event);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
