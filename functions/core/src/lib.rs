@@ -14,4 +14,6 @@ pub mod limits;
 pub mod message;
 pub mod policy;
 pub mod record;
+pub mod spans;
+pub mod synth;
 pub mod timestamp;
