@@ -28,6 +28,19 @@ pub enum Compression {
     None,
 }
 
+impl Compression {
+    /// What a local file's name says: `.gz` is gzip, `.log` and `.txt` are plain; otherwise nothing.
+    pub fn from_file_name(name: &str) -> Option<Compression> {
+        if name.ends_with(".gz") {
+            Some(Compression::Gzip)
+        } else if name.ends_with(".log") || name.ends_with(".txt") {
+            Some(Compression::None)
+        } else {
+            None
+        }
+    }
+}
+
 impl LogKind {
     /// Every kind, in a fixed order.
     pub const ALL: [LogKind; 4] = [
@@ -104,6 +117,19 @@ mod tests {
             );
         }
         assert!("alb".parse::<LogKind>().is_err());
+    }
+
+    #[test]
+    fn compression_from_local_names() {
+        assert_eq!(
+            Compression::from_file_name("a.log.gz"),
+            Some(Compression::Gzip)
+        );
+        assert_eq!(
+            Compression::from_file_name("a.log"),
+            Some(Compression::None)
+        );
+        assert_eq!(Compression::from_file_name("-"), None);
     }
 
     #[test]

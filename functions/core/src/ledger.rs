@@ -132,6 +132,14 @@ impl Ledger {
         a.restamped += b.restamped;
     }
 
+    /// Counts a batch as delivered in full.
+    pub fn record_delivered(&mut self, batch: &crate::batch::Batch) {
+        self.batches += 1;
+        self.lines_delivered += batch.lines();
+        self.events_delivered += batch.events.len() as u64;
+        self.message_bytes_delivered += batch.message_bytes() as u64;
+    }
+
     /// Proves that every line read was delivered or rejected under exactly one reason.
     pub fn check(&self) -> Result<(), Unbalanced> {
         let rejected = self.rejected.total();

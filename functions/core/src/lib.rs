@@ -12,6 +12,7 @@ pub mod kind;
 pub mod ledger;
 pub mod limits;
 pub mod message;
+pub mod pipeline;
 pub mod policy;
 pub mod record;
 pub mod spans;

@@ -90,13 +90,19 @@ impl EventBuilder {
         &self.opts
     }
 
-    /// Turns one line (without its `\n`) into zero or more events, passed to `emit` in order.
-    pub fn line(&self, line: &[u8], ledger: &mut Ledger, mut emit: impl FnMut(Event)) {
+    /// Turns one line (without its `\n`) into zero or more events, passed to `emit` in order. Returns the
+    /// line's own time (or the fallback), `None` for a blank line.
+    pub fn line(
+        &self,
+        line: &[u8],
+        ledger: &mut Ledger,
+        mut emit: impl FnMut(Event),
+    ) -> Option<i64> {
         ledger.lines_read += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if is_blank(line) {
             ledger.rejected.add(RejectReason::Blank, 1);
-            return;
+            return None;
         }
         let (text, escaped) = escape_utf8(line);
         if escaped {
@@ -106,6 +112,7 @@ impl EventBuilder {
             ledger.adjusted.timestamp_fallback += 1;
             self.opts.fallback_ms
         });
+        let line_ms = ts;
         let reason = match self.opts.window.judge(ts) {
             Verdict::Accept => None,
             Verdict::TooOld => Some(RejectReason::TooOld),
@@ -116,7 +123,7 @@ impl EventBuilder {
             match self.opts.policy {
                 OldEventPolicy::Reject => {
                     ledger.rejected.add(reason, 1);
-                    return;
+                    return Some(line_ms);
                 }
                 OldEventPolicy::Restamp => {
                     ledger.adjusted.restamped += 1;
@@ -140,6 +147,7 @@ impl EventBuilder {
                 emit(event);
             }
         }
+        Some(line_ms)
     }
 }
 

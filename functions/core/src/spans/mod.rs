@@ -25,8 +25,45 @@ pub mod plain;
 mod tracker;
 
 use crate::kind::Compression;
+use gzip::{AccessPoint, GzipIndex, GzipSpanSource};
+use lines::{ChunkSource, ReadSource};
 use serde::{Deserialize, Serialize};
+use std::io::Read;
 use std::ops::Range;
+
+/// Plans an object's spans from one read of it: a [`GzipIndex`] too when it is gzip.
+pub fn plan_object<R: Read>(
+    compression: Compression,
+    reader: R,
+    span_bytes: u64,
+) -> Result<(SpanPlan, Option<GzipIndex>), SpanError> {
+    match compression {
+        Compression::None => Ok((plain::plan_plain(reader, span_bytes)?, None)),
+        Compression::Gzip => {
+            gzip::build_index(reader, span_bytes).map(|(plan, index)| (plan, Some(index)))
+        }
+    }
+}
+
+/// The uncompressed bytes of one span, from `reader` yielding the object from `span.read_start` on, and the
+/// uncompressed offset they start at. Gzip spans need their access point.
+pub fn span_source<'a, R: Read + 'a>(
+    compression: Compression,
+    span: &Span,
+    point: Option<&AccessPoint>,
+    reader: R,
+) -> Result<(Box<dyn ChunkSource + 'a>, u64), SpanError> {
+    match (compression, point) {
+        (Compression::None, _) => Ok((Box::new(ReadSource::new(reader)), span.read_start)),
+        (Compression::Gzip, Some(p)) if p.read_start() == span.read_start => {
+            Ok((Box::new(GzipSpanSource::new(p, reader)?), p.out_offset))
+        }
+        (Compression::Gzip, _) => Err(SpanError::IndexCorrupt(format!(
+            "no access point for span {}",
+            span.index
+        ))),
+    }
+}
 
 /// One span of an object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,114 @@
+//! One span from bytes to batches: the lines it owns, their events, and PutLogEvents batches, with every line
+//! counted. The same function serves the ship worker (which sends each batch) and `elbship inspect` (which
+//! only measures them).
+//!
+//! ```
+//! use elbship_core::{event_builder::*, kind::LogKind, ledger::Ledger, pipeline::*, policy::*};
+//! use elbship_core::spans::{plan_object, span_source};
+//! let text = b"2015-05-13T23:39:43.945958Z lb a\n\n2015-05-13T23:39:44Z lb b\n";
+//! let (plan, _) = plan_object(LogKind::ClbAccess.compression(), &text[..], 1 << 20).unwrap();
+//! let span = &plan.spans[0];
+//! let (mut source, start) = span_source(LogKind::ClbAccess.compression(), span, None, &text[..]).unwrap();
+//! let opts = EventOptions {
+//!     kind: LogKind::ClbAccess, mode: MessageMode::Raw, policy: OldEventPolicy::Reject, fallback_ms: 0,
+//!     window: TimeWindow { now_ms: 1_431_560_400_000, retention_days: None },
+//! };
+//! let mut out = SpanOutput::default();
+//! let mut batches = Vec::new();
+//! batch_span(&mut *source, start, span.owned(), &EventBuilder::new(opts), &mut out, |b| {
+//!     batches.push(b);
+//!     Ok::<(), std::convert::Infallible>(())
+//! }).unwrap();
+//! assert_eq!((out.ledger.lines_read, out.ledger.rejected.blank, batches[0].events.len()), (3, 1, 2));
+//! ```
+
+use crate::batch::{Batch, Batcher};
+use crate::event_builder::EventBuilder;
+use crate::ledger::Ledger;
+use crate::spans::lines::{for_each_owned_line, ChunkSource};
+use crate::spans::SpanError;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// The earliest and latest line time seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    /// Earliest line time, epoch ms.
+    pub first_ms: Option<i64>,
+    /// Latest line time, epoch ms.
+    pub last_ms: Option<i64>,
+}
+
+impl TimeRange {
+    /// Widens the range to include `ms`.
+    pub fn add(&mut self, ms: i64) {
+        self.first_ms = Some(self.first_ms.map_or(ms, |f| f.min(ms)));
+        self.last_ms = Some(self.last_ms.map_or(ms, |l| l.max(ms)));
+    }
+
+    /// Widens the range to include another.
+    pub fn merge(&mut self, o: &TimeRange) {
+        o.first_ms
+            .into_iter()
+            .chain(o.last_ms)
+            .for_each(|ms| self.add(ms));
+    }
+}
+
+/// What one span produced, besides its batches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpanOutput {
+    /// Lines read and what became of them (delivery is counted by whoever sends the batches).
+    pub ledger: Ledger,
+    /// Line times.
+    pub times: TimeRange,
+}
+
+/// The span could not be read, or a batch could not be handed on.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError<E> {
+    /// Reading or decoding the span failed.
+    #[error(transparent)]
+    Span(#[from] SpanError),
+    /// The batch consumer failed; the span stopped there.
+    #[error("batch consumer failed: {0}")]
+    Consumer(E),
+}
+
+/// Reads the lines `owned` from `source` (whose first byte is at uncompressed offset `start`), turns them into
+/// events and batches, and hands each closed batch to `on_batch`, in order.
+pub fn batch_span<S: ChunkSource + ?Sized, E>(
+    source: &mut S,
+    start: u64,
+    owned: Range<u64>,
+    builder: &EventBuilder,
+    out: &mut SpanOutput,
+    mut on_batch: impl FnMut(Batch) -> Result<(), E>,
+) -> Result<(), PipelineError<E>> {
+    let mut batcher = Batcher::new();
+    let mut failed: Option<E> = None;
+    let SpanOutput { ledger, times } = out;
+    let stats = for_each_owned_line(source, start, owned, |line| {
+        if failed.is_some() {
+            return;
+        }
+        let time = builder.line(line, ledger, |event| {
+            if failed.is_none() {
+                if let Some(batch) = batcher.push(event) {
+                    failed = on_batch(batch).err();
+                }
+            }
+        });
+        if let Some(ms) = time {
+            times.add(ms);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(PipelineError::Consumer(e));
+    }
+    if let Some(batch) = batcher.finish() {
+        on_batch(batch).map_err(PipelineError::Consumer)?;
+    }
+    ledger.bytes_read += stats.bytes;
+    Ok(())
+}
