@@ -53,7 +53,7 @@ pub struct LogObject {
 #[serde(tag = "class", rename_all = "snake_case")]
 pub enum KeyClass {
     /// An ELB log object.
-    Log(LogObject),
+    Log(Box<LogObject>),
     /// The `ELBAccessLogTestFile` ELB writes when logging is enabled: plain text, not a log.
     TestFile {
         /// The account from the key.
@@ -144,7 +144,7 @@ fn classify_plain_key(key: &str) -> KeyClass {
                     name.account, name.region
                 ))
                 }
-                Ok(name) => KeyClass::Log(name.into_object(prefix, format!("{yyyy}-{mm}-{dd}"))),
+                Ok(name) => KeyClass::Log(Box::new(name.into_object(prefix, format!("{yyyy}-{mm}-{dd}")))),
                 Err(reason) => not_a_log(reason),
             }
         }
@@ -287,7 +287,7 @@ mod tests {
 
     fn log(key: &str) -> LogObject {
         match classify_key(key) {
-            KeyClass::Log(l) => l,
+            KeyClass::Log(l) => *l,
             other => panic!("{key}: {other:?}"),
         }
     }

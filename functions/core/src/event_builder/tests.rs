@@ -140,7 +140,7 @@ fn retention_expires_lines() {
     o.window.retention_days = Some(1);
     let (_, ledger) = build(o, &[b"2015-05-11T00:00:00Z lb three days old"]);
     assert_eq!(ledger.rejected.expired, 1);
-    assert!(NOW - 3 * 86_400_000 > NOW - MAX_EVENT_AGE_MS);
+    const { assert!(3 * 86_400_000 < MAX_EVENT_AGE_MS) };
 }
 
 #[test]
