@@ -84,6 +84,8 @@ pub struct FileReport {
     ledger: Option<Ledger>,
     /// Every line read is delivered or counted under one reason.
     pub balanced: bool,
+    /// Why the file was skipped, when it is not a log.
+    skipped: Option<String>,
     pub error: Option<Failure>,
 }
 
@@ -107,6 +109,7 @@ impl FileReport {
             batches: None,
             ledger: None,
             balanced: false,
+            skipped: None,
             error: None,
         }
     }
@@ -135,6 +138,12 @@ impl FileReport {
         self.last_time = times.last_ms.map(format_ms);
         self.ledger = Some(ledger);
         self.batches = Some(stats);
+    }
+
+    /// Records that the file is not a log; nothing to account for.
+    pub fn skip(&mut self, reason: &str) {
+        self.balanced = true;
+        self.skipped = Some(reason.to_string());
     }
 
     /// Records a failure.
@@ -206,6 +215,9 @@ impl FileReport {
                 "NOT BALANCED"
             };
             let _ = writeln!(t, "  ledger      {} lines read, {verdict}", l.lines_read);
+        }
+        if let Some(s) = &self.skipped {
+            let _ = writeln!(t, "  skipped     {s}");
         }
         if let Some(e) = &self.error {
             let _ = writeln!(t, "  error       {}: {}", e.name, e.message);

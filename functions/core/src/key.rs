@@ -144,7 +144,9 @@ fn classify_plain_key(key: &str) -> KeyClass {
                     name.account, name.region
                 ))
                 }
-                Ok(name) => KeyClass::Log(Box::new(name.into_object(prefix, format!("{yyyy}-{mm}-{dd}")))),
+                Ok(name) => KeyClass::Log(Box::new(
+                    name.into_object(prefix, format!("{yyyy}-{mm}-{dd}")),
+                )),
                 Err(reason) => not_a_log(reason),
             }
         }
