@@ -26,6 +26,7 @@
 use crate::event::Event;
 use crate::kind::LogKind;
 use crate::ledger::{Ledger, RejectReason};
+use crate::limits::MAX_MESSAGE_BYTES;
 use crate::message::{escape_utf8, split_for_cloudwatch};
 use crate::policy::{OldEventPolicy, TimeWindow, Verdict};
 use crate::record::{event_time_ms, to_json};
@@ -73,6 +74,14 @@ pub struct EventOptions {
 #[derive(Debug, Clone)]
 pub struct EventBuilder {
     opts: EventOptions,
+}
+
+/// Emits a message that is non-empty and within the limit by construction; a refusal here would be a bug,
+/// and the line then counts as read but not delivered, which the ledger check reports.
+fn emit_checked(ts: i64, message: String, line_end: bool, emit: &mut impl FnMut(Event)) {
+    if let Ok(event) = Event::part(ts, message, line_end) {
+        emit(event);
+    }
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -135,16 +144,15 @@ impl EventBuilder {
             MessageMode::Raw => text.into_owned(),
             MessageMode::Json => to_json(self.opts.kind, &text),
         };
-        let parts = split_for_cloudwatch(message);
-        if parts.len() > 1 {
+        if message.len() <= MAX_MESSAGE_BYTES {
+            // The common case, without the allocations of a split.
+            emit_checked(ts, message, true, &mut emit);
+        } else {
             ledger.adjusted.split_oversize += 1;
-        }
-        let last = parts.len() - 1;
-        for (i, part) in parts.into_iter().enumerate() {
-            // Parts are non-empty and within the limit by construction; a refusal here is a bug, and the
-            // line then counts as read but not delivered, which the ledger check reports.
-            if let Ok(event) = Event::part(ts, part, i == last) {
-                emit(event);
+            let parts = split_for_cloudwatch(message);
+            let last = parts.len() - 1;
+            for (i, part) in parts.into_iter().enumerate() {
+                emit_checked(ts, part, i == last, &mut emit);
             }
         }
         Some(line_ms)
