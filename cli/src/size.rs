@@ -5,9 +5,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size such as 4MiB"))?;
+    let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a size such as 4MiB"))?;
     let shift = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kib" => 10,
@@ -15,9 +13,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gib" => 30,
         _ => return Err(format!("{s:?}: unknown unit {unit:?}; use KiB, MiB or GiB")),
     };
-    n.checked_shl(shift)
-        .filter(|v| *v >> shift == n && *v > 0)
-        .ok_or_else(|| format!("{s:?} is out of range"))
+    n.checked_shl(shift).filter(|v| *v >> shift == n && *v > 0).ok_or_else(|| format!("{s:?} is out of range"))
 }
 
 #[cfg(test)]

@@ -10,9 +10,9 @@ const NOW: &str = "2022-02-16T00:00:00Z";
 const NOW_MS: i64 = 1_644_969_600_000;
 /// The end time in the ALB file name below: 2022-02-15T23:40Z.
 const KEY_END_MS: i64 = 1_644_968_400_000;
-const ALB_NAME: &str = "123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20220215T2340Z_10.0.0.1_abc123.log.gz";
-const CLB_NAME: &str =
-    "123456789012_elasticloadbalancing_us-west-2_my-lb_20220215T2340Z_10.0.0.1_abc123.log";
+const ALB_NAME: &str =
+    "123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20220215T2340Z_10.0.0.1_abc123.log.gz";
+const CLB_NAME: &str = "123456789012_elasticloadbalancing_us-west-2_my-lb_20220215T2340Z_10.0.0.1_abc123.log";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/core/fixtures")
@@ -30,9 +30,7 @@ fn elbship(args: &[&str], stdin: Option<&[u8]>) -> Output {
         // The command may refuse before reading its input: a broken pipe is its answer, not a test failure.
         let _ = input.write_all(stdin.unwrap_or_default());
     }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("wait: {e}"))
+    child.wait_with_output().unwrap_or_else(|e| panic!("wait: {e}"))
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -64,29 +62,12 @@ fn every_documented_sample_is_delivered_as_written() {
         let path = fixtures().join(format!("{kind}.log"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let out = elbship(
-            &[
-                "inspect",
-                "--kind",
-                kind,
-                "--policy",
-                "restamp",
-                "--events",
-                "--now",
-                NOW,
-                &path.display().to_string(),
-            ],
+            &["inspect", "--kind", kind, "--policy", "restamp", "--events", "--now", NOW, &path.display().to_string()],
             None,
         );
-        assert!(
-            out.status.success(),
-            "{kind}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{kind}: {}", String::from_utf8_lossy(&out.stderr));
         let events = json_lines(&out.stdout);
-        let mut messages: Vec<&str> = events
-            .iter()
-            .filter_map(|e| e["message"].as_str())
-            .collect();
+        let mut messages: Vec<&str> = events.iter().filter_map(|e| e["message"].as_str()).collect();
         let mut lines: Vec<&str> = text.lines().collect();
         messages.sort_unstable();
         lines.sort_unstable();
@@ -105,28 +86,11 @@ fn edge_case_log() -> (Vec<u8>, usize) {
         text.extend_from_slice(line);
         text.push(b'\n');
     };
-    add(format!(
-        "{} \"GET http://x/ HTTP/1.1\" \"agent \\\"quoted\\\"\"",
-        t("2022-02-15T23:30:00.000002Z")
-    )
-    .as_bytes()); // escaped quotes
-    add(format!(
-        "{} \"GET http://x/caf\u{e9}/\u{2713} HTTP/1.1\" \"-\"",
-        t("2022-02-15T23:29:00.5Z")
-    )
-    .as_bytes()); // multi-byte, out of order
-    add(&[
-        t("2022-02-15T23:31:00Z").as_bytes(),
-        b" \"GET /\xff\xfe HTTP/1.1\"",
-    ]
-    .concat()); // invalid UTF-8
+    add(format!("{} \"GET http://x/ HTTP/1.1\" \"agent \\\"quoted\\\"\"", t("2022-02-15T23:30:00.000002Z")).as_bytes()); // escaped quotes
+    add(format!("{} \"GET http://x/caf\u{e9}/\u{2713} HTTP/1.1\" \"-\"", t("2022-02-15T23:29:00.5Z")).as_bytes()); // multi-byte, out of order
+    add(&[t("2022-02-15T23:31:00Z").as_bytes(), b" \"GET /\xff\xfe HTTP/1.1\""].concat()); // invalid UTF-8
     add(b""); // blank
-    add(format!(
-        "{} \"GET /{} HTTP/1.1\"",
-        t("2022-02-15T23:32:00Z"),
-        "a".repeat(1_200_000)
-    )
-    .as_bytes()); // 1.2 MB
+    add(format!("{} \"GET /{} HTTP/1.1\"", t("2022-02-15T23:32:00Z"), "a".repeat(1_200_000)).as_bytes()); // 1.2 MB
     add(t("2022-01-27T00:00:00Z").as_bytes()); // 20 days old
     add(format!("{} new-field \"another one\"", t("2022-02-15T23:33:00Z")).as_bytes()); // unknown trailing fields
     add(b"garbage without a time\r"); // CRLF, unreadable time
@@ -140,11 +104,7 @@ fn edge_cases_are_delivered_or_counted() {
     let (text, lines) = edge_case_log();
     let file = write(dir.path(), ALB_NAME, &gzip(&text));
     let out = elbship(&["inspect", "--json", "--now", NOW, &file], None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let report = &json_lines(&out.stdout)[0];
     assert_eq!(report["kind"], "alb_access");
     assert_eq!(report["lines"], lines);
@@ -161,37 +121,18 @@ fn edge_cases_are_delivered_or_counted() {
 
     let out = elbship(&["inspect", "--events", "--now", NOW, &file], None);
     let events = json_lines(&out.stdout);
-    let stamps: Vec<i64> = events
-        .iter()
-        .filter_map(|e| e["timestamp"].as_i64())
-        .collect();
-    assert!(
-        stamps.windows(2).all(|w| w[0] <= w[1]),
-        "sorted within the batch: {stamps:?}"
-    );
-    let msg = |i: usize| {
-        events[i]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert!(
-        msg(0).contains("caf\u{e9}/\u{2713}"),
-        "the earliest line first"
-    );
+    let stamps: Vec<i64> = events.iter().filter_map(|e| e["timestamp"].as_i64()).collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "sorted within the batch: {stamps:?}");
+    let msg = |i: usize| events[i]["message"].as_str().unwrap_or_default().to_string();
+    assert!(msg(0).contains("caf\u{e9}/\u{2713}"), "the earliest line first");
     assert!(msg(1).contains(r#""agent \"quoted\"""#));
     assert!(msg(2).contains("GET /\\xFF\\xFE HTTP/1.1"));
     assert!(msg(3).ends_with(" [elbship part 1/2]") && msg(4).ends_with(" [elbship part 2/2]"));
     assert!(msg(5).ends_with("new-field \"another one\""));
     assert!(msg(6).contains("2022-02-15T23:34:00Z"));
     assert_eq!(msg(7), "garbage without a time");
-    assert_eq!(
-        events[7]["timestamp"], KEY_END_MS,
-        "stamped with the file's end time"
-    );
-    assert!(events
-        .iter()
-        .all(|e| e["message"].as_str().is_some_and(|m| m.len() <= 1_048_550)));
+    assert_eq!(events[7]["timestamp"], KEY_END_MS, "stamped with the file's end time");
+    assert!(events.iter().all(|e| e["message"].as_str().is_some_and(|m| m.len() <= 1_048_550)));
 }
 
 #[test]
@@ -199,21 +140,10 @@ fn restamp_keeps_old_lines() {
     let dir = tempdir();
     let (text, _) = edge_case_log();
     let file = write(dir.path(), ALB_NAME, &gzip(&text));
-    let out = elbship(
-        &[
-            "inspect", "--events", "--policy", "restamp", "--now", NOW, &file,
-        ],
-        None,
-    );
+    let out = elbship(&["inspect", "--events", "--policy", "restamp", "--now", NOW, &file], None);
     let events = json_lines(&out.stdout);
-    let old: Vec<&Value> = events
-        .iter()
-        .filter(|e| {
-            e["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("2022-01-27"))
-        })
-        .collect();
+    let old: Vec<&Value> =
+        events.iter().filter(|e| e["message"].as_str().is_some_and(|m| m.contains("2022-01-27"))).collect();
     assert_eq!(old.len(), 1);
     assert_eq!(old[0]["timestamp"], NOW_MS);
 }
@@ -237,8 +167,7 @@ fn json_mode_events_are_structured() {
     );
     let events = json_lines(&out.stdout);
     assert_eq!(events.len(), 4);
-    let first: Value =
-        serde_json::from_str(events[0]["message"].as_str().unwrap_or_default()).unwrap_or_default();
+    let first: Value = serde_json::from_str(events[0]["message"].as_str().unwrap_or_default()).unwrap_or_default();
     assert_eq!(first["client_ip"], "192.168.131.39");
     assert_eq!(first["backend_port"], 80);
 }
@@ -251,26 +180,12 @@ fn many_spans_give_the_same_events_as_one() {
     gz.extend(gzip(&text[1_000_000..]));
     let file = write(dir.path(), ALB_NAME, &gz);
     let run = |span: &str| {
-        let out = elbship(
-            &[
-                "inspect",
-                "--events",
-                "--span-size",
-                span,
-                "--now",
-                NOW,
-                &file,
-            ],
-            None,
-        );
+        let out = elbship(&["inspect", "--events", "--span-size", span, "--now", NOW, &file], None);
         assert!(out.status.success());
         let mut events: Vec<(i64, String)> = json_lines(&out.stdout)
             .iter()
             .map(|e| {
-                (
-                    e["timestamp"].as_i64().unwrap_or_default(),
-                    e["message"].as_str().unwrap_or_default().to_string(),
-                )
+                (e["timestamp"].as_i64().unwrap_or_default(), e["message"].as_str().unwrap_or_default().to_string())
             })
             .collect();
         events.sort();
@@ -291,21 +206,17 @@ fn corrupt_files_fail_by_name_and_the_rest_are_inspected() {
     let not_gzip_dir = dir.path().join("b");
     std::fs::create_dir_all(&not_gzip_dir).unwrap_or_default();
     let not_gzip = write(&not_gzip_dir, ALB_NAME, b"plain text under a .gz name\n");
-    let good = write(dir.path(), CLB_NAME, b"2022-02-15T23:39:43.945958Z my-lb 1.2.3.4:5 - 1 1 1 200 200 0 0 \"GET / HTTP/1.1\" \"-\" - -\n");
-    let out = elbship(
-        &[
-            "inspect", "--json", "--now", NOW, &truncated, &not_gzip, &good,
-        ],
-        None,
+    let good = write(
+        dir.path(),
+        CLB_NAME,
+        b"2022-02-15T23:39:43.945958Z my-lb 1.2.3.4:5 - 1 1 1 200 200 0 0 \"GET / HTTP/1.1\" \"-\" - -\n",
     );
+    let out = elbship(&["inspect", "--json", "--now", NOW, &truncated, &not_gzip, &good], None);
     assert_eq!(out.status.code(), Some(1));
     let reports = json_lines(&out.stdout);
     assert_eq!(reports[0]["error"]["name"], "GzipTruncated");
     assert_eq!(reports[1]["error"]["name"], "NotGzip");
-    assert!(
-        reports[0]["ledger"].is_null(),
-        "a corrupt file claims nothing"
-    );
+    assert!(reports[0]["ledger"].is_null(), "a corrupt file claims nothing");
     assert_eq!(reports[2]["error"], Value::Null);
     assert_eq!(reports[2]["ledger"]["lines_delivered"], 1);
 }
@@ -314,31 +225,13 @@ fn corrupt_files_fail_by_name_and_the_rest_are_inspected() {
 fn empty_object_and_test_file() {
     let dir = tempdir();
     let empty = write(dir.path(), ALB_NAME, b"");
-    let test_file = write(
-        dir.path(),
-        "ELBAccessLogTestFile",
-        b"Enable AccessLog for ELB: my-lb at 2022-02-15T23:39:43.945Z",
-    );
-    let out = elbship(
-        &["inspect", "--json", "--now", NOW, &empty, &test_file],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let test_file =
+        write(dir.path(), "ELBAccessLogTestFile", b"Enable AccessLog for ELB: my-lb at 2022-02-15T23:39:43.945Z");
+    let out = elbship(&["inspect", "--json", "--now", NOW, &empty, &test_file], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let reports = json_lines(&out.stdout);
-    assert_eq!(
-        (
-            reports[0]["lines"].as_u64(),
-            reports[0]["balanced"].as_bool()
-        ),
-        (Some(0), Some(true))
-    );
-    assert!(reports[1]["skipped"]
-        .as_str()
-        .is_some_and(|s| s.contains("test file")));
+    assert_eq!((reports[0]["lines"].as_u64(), reports[0]["balanced"].as_bool()), (Some(0), Some(true)));
+    assert!(reports[1]["skipped"].as_str().is_some_and(|s| s.contains("test file")));
 }
 
 #[test]
@@ -346,18 +239,7 @@ fn standard_input_needs_a_kind() {
     let line = b"2022-02-15T23:39:43.945958Z my-lb 1.2.3.4:5 - 1 1 1 200 200 0 0 \"GET / HTTP/1.1\" \"-\" - -\n";
     let out = elbship(&["inspect", "--json", "--now", NOW, "-"], Some(line));
     assert_eq!(out.status.code(), Some(1));
-    let out = elbship(
-        &[
-            "inspect",
-            "--kind",
-            "clb_access",
-            "--events",
-            "--now",
-            NOW,
-            "-",
-        ],
-        Some(line),
-    );
+    let out = elbship(&["inspect", "--kind", "clb_access", "--events", "--now", NOW, "-"], Some(line));
     assert!(out.status.success());
     assert_eq!(json_lines(&out.stdout).len(), 1);
 }

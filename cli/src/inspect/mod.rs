@@ -60,9 +60,7 @@ fn parse_now(s: &str) -> Result<i64, String> {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Runs the command; `Ok(false)` when any file failed or did not balance.
@@ -75,11 +73,7 @@ pub fn run(args: &InspectArgs) -> Result<bool> {
         let report = inspect_file(args, now, path, &mut events_out);
         events_out.flush()?;
         all_ok &= report.error.is_none() && report.balanced;
-        let text = if args.json {
-            serde_json::to_string(&report)?
-        } else {
-            report.to_text()
-        };
+        let text = if args.json { serde_json::to_string(&report)? } else { report.to_text() };
         if args.events {
             eprintln!("{text}");
         } else {
@@ -92,23 +86,15 @@ pub fn run(args: &InspectArgs) -> Result<bool> {
 
 /// A local copy of standard input, so spans can seek like ranged GETs.
 fn spool_stdin() -> Result<tempfile::NamedTempFile> {
-    let mut tmp =
-        tempfile::NamedTempFile::new().context("creating a temporary file for standard input")?;
+    let mut tmp = tempfile::NamedTempFile::new().context("creating a temporary file for standard input")?;
     io::copy(&mut io::stdin().lock(), &mut tmp).context("reading standard input")?;
     Ok(tmp)
 }
 
-fn inspect_file(
-    args: &InspectArgs,
-    now: i64,
-    path: &Path,
-    events_out: &mut dyn Write,
-) -> FileReport {
+fn inspect_file(args: &InspectArgs, now: i64, path: &Path, events_out: &mut dyn Write) -> FileReport {
     let mut report = FileReport::new(path, args.span_size);
     if let Err(e) = fill_report(args, now, path, events_out, &mut report) {
-        let name = e
-            .downcast_ref::<SpanError>()
-            .map_or("InspectFailed", SpanError::name);
+        let name = e.downcast_ref::<SpanError>().map_or("InspectFailed", SpanError::name);
         report.fail(name, format!("{e:#}"));
     }
     report
@@ -122,10 +108,7 @@ fn fill_report(
     report: &mut FileReport,
 ) -> Result<()> {
     let stdin = path.as_os_str() == "-";
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if name == "ELBAccessLogTestFile" {
         report.skip("the ELB test file that enabling access logging writes: not a log");
         return Ok(());
@@ -152,10 +135,7 @@ fn fill_report(
         kind,
         mode: args.mode,
         policy: args.policy,
-        window: TimeWindow {
-            now_ms: now,
-            retention_days: args.retention_days,
-        },
+        window: TimeWindow { now_ms: now, retention_days: args.retention_days },
         fallback_ms: from_name.map_or(now, |f| f.end_time_ms),
     };
     let builder = EventBuilder::new(opts);
@@ -166,41 +146,27 @@ fn fill_report(
         let mut file = open()?;
         file.seek(SeekFrom::Start(span.read_start))?;
         let reader = file.take(span.read_end - span.read_start);
-        let point = index
-            .as_ref()
-            .and_then(|i| i.points.get(span.index as usize));
+        let point = index.as_ref().and_then(|i| i.points.get(span.index as usize));
         let (mut source, start) = span_source(compression, span, point, reader)?;
         let mut out = SpanOutput::default();
         let mut fills = Vec::new();
         let mut delivered = Ledger::default();
-        batch_span(
-            &mut *source,
-            start,
-            span.owned(),
-            &builder,
-            &mut out,
-            |batch| -> io::Result<()> {
-                fills.push((batch.fill(), batch.events.len()));
-                delivered.record_delivered(&batch);
-                if args.events {
-                    for e in &batch.events {
-                        serde_json::to_writer(&mut *events_out, e)?;
-                        events_out.write_all(b"\n")?;
-                    }
+        batch_span(&mut *source, start, span.owned(), &builder, &mut out, |batch| -> io::Result<()> {
+            fills.push((batch.fill(), batch.events.len()));
+            delivered.record_delivered(&batch);
+            if args.events {
+                for e in &batch.events {
+                    serde_json::to_writer(&mut *events_out, e)?;
+                    events_out.write_all(b"\n")?;
                 }
-                Ok(())
-            },
-        )
+            }
+            Ok(())
+        })
         .map_err(|e| anyhow::anyhow!("span {}: {e}", span.index))?;
         stats.add_span(&fills);
         out.ledger.merge(&delivered);
         if out.ledger.lines_read != span.lines {
-            bail!(
-                "span {} read {} lines, the plan says {}",
-                span.index,
-                out.ledger.lines_read,
-                span.lines
-            );
+            bail!("span {} read {} lines, the plan says {}", span.index, out.ledger.lines_read, span.lines);
         }
         ledger.merge(&out.ledger);
         times.merge(&out.times);

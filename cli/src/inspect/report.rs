@@ -43,11 +43,7 @@ impl BatchStats {
                 self.min_fill_closed = Some(self.min_fill_closed.map_or(fill, |m| m.min(fill)));
             }
         }
-        self.mean_fill = if self.count > 0 {
-            self.fill_sum / self.count as f64
-        } else {
-            0.0
-        };
+        self.mean_fill = if self.count > 0 { self.fill_sum / self.count as f64 } else { 0.0 };
         self.mean_fill_closed = (self.closed > 0).then(|| self.closed_sum / self.closed as f64);
     }
 }
@@ -122,12 +118,7 @@ impl FileReport {
         self.spans = plan
             .spans
             .iter()
-            .map(|s| SpanSummary {
-                index: s.index,
-                read_start: s.read_start,
-                read_end: s.read_end,
-                lines: s.lines,
-            })
+            .map(|s| SpanSummary { index: s.index, read_start: s.read_start, read_end: s.read_end, lines: s.lines })
             .collect();
     }
 
@@ -149,10 +140,7 @@ impl FileReport {
     /// Records a failure.
     pub fn fail(&mut self, name: &str, message: String) {
         self.balanced = false;
-        self.error = Some(Failure {
-            name: name.to_string(),
-            message,
-        });
+        self.error = Some(Failure { name: name.to_string(), message });
     }
 
     /// The human-readable form.
@@ -161,17 +149,10 @@ impl FileReport {
         let kind = self.kind.map_or("unknown".to_string(), |k| k.to_string());
         let _ = writeln!(t, "{}", self.file);
         let _ = writeln!(t, "  kind        {kind}");
-        if let (Some(obj), Some(unc), Some(lines)) =
-            (self.object_bytes, self.uncompressed_bytes, self.lines)
-        {
+        if let (Some(obj), Some(unc), Some(lines)) = (self.object_bytes, self.uncompressed_bytes, self.lines) {
             let _ = writeln!(t, "  bytes       {obj} stored, {unc} uncompressed");
             let _ = writeln!(t, "  lines       {lines}");
-            let _ = writeln!(
-                t,
-                "  spans       {} of about {} bytes",
-                self.spans.len(),
-                self.span_size
-            );
+            let _ = writeln!(t, "  spans       {} of about {} bytes", self.spans.len(), self.span_size);
         }
         if let (Some(a), Some(b)) = (&self.first_time, &self.last_time) {
             let _ = writeln!(t, "  time range  {a} .. {b}");
@@ -209,11 +190,7 @@ impl FileReport {
                 "  adjusted    timestamp_fallback {}, invalid_utf8 {}, split_oversize {}, restamped {}",
                 a.timestamp_fallback, a.invalid_utf8, a.split_oversize, a.restamped
             );
-            let verdict = if self.balanced {
-                "balanced: every line delivered or counted"
-            } else {
-                "NOT BALANCED"
-            };
+            let verdict = if self.balanced { "balanced: every line delivered or counted" } else { "NOT BALANCED" };
             let _ = writeln!(t, "  ledger      {} lines read, {verdict}", l.lines_read);
         }
         if let Some(s) = &self.skipped {

@@ -38,7 +38,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let gz = enc.finish()?;
     let n = text.len();
     let lines = text.iter().filter(|&&b| b == b'\n').count();
-    println!("elbship bench: {:.1} MB of ALB lines ({lines} lines), gzip -6 -> {:.1} MB", n as f64 / 1e6, gz.len() as f64 / 1e6);
+    println!(
+        "elbship bench: {:.1} MB of ALB lines ({lines} lines), gzip -6 -> {:.1} MB",
+        n as f64 / 1e6,
+        gz.len() as f64 / 1e6
+    );
     drop(text);
 
     let opts = EventOptions {
@@ -103,9 +107,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         spans = spans.max(mbps(n, secs));
     }
     println!("raw inflate (flate2 + zlib-rs)     {raw:7.0} MB/s");
-    println!("index pass, point every 4 MiB      {index:7.0} MB/s  {:5.1}% of raw inflate (target >= 80%)", 100.0 * index / raw);
-    println!("whole pipeline, one span           {pipeline:7.0} MB/s  {:5.1}% of raw inflate (target >= 70%)", 100.0 * pipeline / raw);
-    println!("span decoding, {span_count:3} spans of 4 MiB  {spans:7.0} MB/s  {:5.1}% of raw inflate", 100.0 * spans / raw);
+    println!(
+        "index pass, point every 4 MiB      {index:7.0} MB/s  {:5.1}% of raw inflate (target >= 80%)",
+        100.0 * index / raw
+    );
+    println!(
+        "whole pipeline, one span           {pipeline:7.0} MB/s  {:5.1}% of raw inflate (target >= 70%)",
+        100.0 * pipeline / raw
+    );
+    println!(
+        "span decoding, {span_count:3} spans of 4 MiB  {spans:7.0} MB/s  {:5.1}% of raw inflate",
+        100.0 * spans / raw
+    );
     println!("batches: {batches}, mean fill {:.2}% of 1,048,576 bytes", 100.0 * fill_sum / batches.max(1) as f64);
     println!("stored index: {index_bytes} bytes for {span_count} access points");
     Ok(())

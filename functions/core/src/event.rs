@@ -42,11 +42,7 @@ impl Event {
         if message.len() > MAX_MESSAGE_BYTES {
             return Err(EventError::TooLarge(message.len()));
         }
-        Ok(Event {
-            timestamp,
-            message,
-            line_end,
-        })
+        Ok(Event { timestamp, message, line_end })
     }
 
     /// Bytes this event counts against the batch limit: UTF-8 message bytes plus 26.
@@ -62,10 +58,7 @@ mod tests {
     #[test]
     fn refuses_what_cloudwatch_refuses() {
         assert_eq!(Event::new(0, String::new()), Err(EventError::EmptyMessage));
-        assert_eq!(
-            Event::new(0, "x".repeat(MAX_MESSAGE_BYTES + 1)),
-            Err(EventError::TooLarge(MAX_MESSAGE_BYTES + 1))
-        );
+        assert_eq!(Event::new(0, "x".repeat(MAX_MESSAGE_BYTES + 1)), Err(EventError::TooLarge(MAX_MESSAGE_BYTES + 1)));
         let e = Event::new(0, "x".repeat(MAX_MESSAGE_BYTES));
         assert_eq!(e.map(|e| e.size()), Ok(1_048_576));
     }

@@ -89,33 +89,21 @@ impl<'a> Iterator for Fields<'a> {
                 let after = &inner[q + 1..];
                 if after.is_empty() || after.starts_with(' ') {
                     self.rest = after.strip_prefix(' ');
-                    return Some(Field {
-                        raw: &inner[..q],
-                        quoted: true,
-                    });
+                    return Some(Field { raw: &inner[..q], quoted: true });
                 }
             } else {
                 self.rest = None;
-                return Some(Field {
-                    raw: inner,
-                    quoted: true,
-                });
+                return Some(Field { raw: inner, quoted: true });
             }
         }
         match s.find(' ') {
             Some(i) => {
                 self.rest = Some(&s[i + 1..]);
-                Some(Field {
-                    raw: &s[..i],
-                    quoted: false,
-                })
+                Some(Field { raw: &s[..i], quoted: false })
             }
             None => {
                 self.rest = None;
-                Some(Field {
-                    raw: s,
-                    quoted: false,
-                })
+                Some(Field { raw: s, quoted: false })
             }
         }
     }
@@ -133,14 +121,7 @@ mod tests {
     fn quoted_fields_keep_their_spaces() {
         assert_eq!(
             texts(r#"http 2018 "GET http://x:80/ HTTP/1.1" "curl/7.46.0" - -"#),
-            [
-                "http",
-                "2018",
-                "GET http://x:80/ HTTP/1.1",
-                "curl/7.46.0",
-                "-",
-                "-"
-            ]
+            ["http", "2018", "GET http://x:80/ HTTP/1.1", "curl/7.46.0", "-", "-"]
         );
     }
 

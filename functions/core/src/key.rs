@@ -70,10 +70,7 @@ pub enum KeyClass {
 /// Returns `None` when the escapes do not decode to UTF-8.
 pub fn decode_notification_key(key: &str) -> Option<String> {
     let spaced = key.replace('+', " ");
-    percent_decode_str(&spaced)
-        .decode_utf8()
-        .ok()
-        .map(Cow::into_owned)
+    percent_decode_str(&spaced).decode_utf8().ok().map(Cow::into_owned)
 }
 
 /// Classifies a key as EventBridge sends it (not encoded).
@@ -93,9 +90,7 @@ pub fn classify_notification_key(key: &str) -> KeyClass {
 }
 
 fn not_a_log(reason: impl Into<String>) -> KeyClass {
-    KeyClass::NotALog {
-        reason: reason.into(),
-    }
+    KeyClass::NotALog { reason: reason.into() }
 }
 
 fn is_account(s: &str) -> bool {
@@ -103,9 +98,7 @@ fn is_account(s: &str) -> bool {
 }
 
 fn is_region(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn classify_plain_key(key: &str) -> KeyClass {
@@ -117,9 +110,9 @@ fn classify_plain_key(key: &str) -> KeyClass {
     };
     let parts: Vec<&str> = rest.split('/').collect();
     match parts.as_slice() {
-        [account, "ELBAccessLogTestFile"] if is_account(account) => KeyClass::TestFile {
-            account: (*account).to_string(),
-        },
+        [account, "ELBAccessLogTestFile"] if is_account(account) => {
+            KeyClass::TestFile { account: (*account).to_string() }
+        }
         [account, "elasticloadbalancing", region, yyyy, mm, dd, file] => {
             if !is_account(account) {
                 return not_a_log(format!("account {account:?} is not 12 digits"));
@@ -138,21 +131,15 @@ fn classify_plain_key(key: &str) -> KeyClass {
                 return not_a_log(format!("{yyyy}/{mm}/{dd} is not a delivery date"));
             }
             match parse_file_name(file) {
-                Ok(name) if name.account != *account || name.region != *region => {
-                    not_a_log(format!(
+                Ok(name) if name.account != *account || name.region != *region => not_a_log(format!(
                     "file name's account/region {}/{} differ from the path's {account}/{region}",
                     name.account, name.region
-                ))
-                }
-                Ok(name) => KeyClass::Log(Box::new(
-                    name.into_object(prefix, format!("{yyyy}-{mm}-{dd}")),
                 )),
+                Ok(name) => KeyClass::Log(Box::new(name.into_object(prefix, format!("{yyyy}-{mm}-{dd}")))),
                 Err(reason) => not_a_log(reason),
             }
         }
-        _ => {
-            not_a_log("not under AWSLogs/{account}/elasticloadbalancing/{region}/{yyyy}/{mm}/{dd}/")
-        }
+        _ => not_a_log("not under AWSLogs/{account}/elasticloadbalancing/{region}/{yyyy}/{mm}/{dd}/"),
     }
 }
 
@@ -203,9 +190,7 @@ fn is_lb_name(s: &str) -> bool {
 }
 
 fn is_node_ip(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
 }
 
 fn is_random(s: &str) -> bool {
@@ -219,9 +204,7 @@ pub fn parse_file_name(file: &str) -> Result<FileName, String> {
     } else if let Some(b) = file.strip_suffix(".log") {
         (b, false)
     } else {
-        return Err(format!(
-            "file name {file:?} ends in neither .log.gz nor .log"
-        ));
+        return Err(format!("file name {file:?} ends in neither .log.gz nor .log"));
     };
     let (body, connection) = match body.strip_prefix("conn_log.") {
         Some(b) => (b, true),
@@ -235,8 +218,8 @@ pub fn parse_file_name(file: &str) -> Result<FileName, String> {
     if !is_account(account) || !is_region(region) {
         return Err(bad());
     }
-    let end_time_ms = parse_compact_ms(end)
-        .ok_or_else(|| format!("end time {end:?} in {file:?} is not yyyymmddThhmmZ"))?;
+    let end_time_ms =
+        parse_compact_ms(end).ok_or_else(|| format!("end time {end:?} in {file:?} is not yyyymmddThhmmZ"))?;
     let (node_ip, random) = match tail {
         [ip, random] if is_node_ip(ip) && is_random(random) => (Some((*ip).to_string()), *random),
         [random] if is_random(random) => (None, *random),
@@ -248,19 +231,13 @@ pub fn parse_file_name(file: &str) -> Result<FileName, String> {
         (["app", name, id], true, true) => (LogKind::AlbConnection, "app", *name, Some(*id)),
         (["net", name, id], false, true) => (LogKind::NlbAccess, "net", *name, Some(*id)),
         ([name], false, false) => (LogKind::ClbAccess, "classic", *name, None),
-        _ => {
-            return Err(format!(
-                "load balancer part {lb:?} of {file:?} fits no kind"
-            ))
-        }
+        _ => return Err(format!("load balancer part {lb:?} of {file:?} fits no kind")),
     };
     if !is_lb_name(lb_name) || lb_id.is_some_and(|id| !is_random(id)) {
         return Err(bad());
     }
     let node_ip = match (kind, node_ip) {
-        (LogKind::NlbAccess, Some(_)) => {
-            return Err(format!("{file:?}: NLB file names carry no node IP"))
-        }
+        (LogKind::NlbAccess, Some(_)) => return Err(format!("{file:?}: NLB file names carry no node IP")),
         (LogKind::NlbAccess, None) => None,
         (_, None) => return Err(format!("{file:?}: the node IP is missing")),
         (_, ip) => ip,
@@ -304,19 +281,13 @@ mod tests {
         assert_eq!(alb.lb_type, "app");
         assert_eq!(alb.lb_name, "my-loadbalancer");
         assert_eq!(alb.lb_id.as_deref(), Some("1234567890abcdef"));
-        assert_eq!(
-            alb.end_time_ms,
-            parse_compact_ms("20220215T2340Z").unwrap_or_default()
-        );
+        assert_eq!(alb.end_time_ms, parse_compact_ms("20220215T2340Z").unwrap_or_default());
         assert_eq!(alb.node_ip.as_deref(), Some("172.160.001.192"));
         assert_eq!(alb.date, "2022-05-01");
         assert_eq!(alb.random, "20sg8hgm");
 
         let conn = log(CONN);
-        assert_eq!(
-            (conn.kind, conn.prefix.as_str()),
-            (LogKind::AlbConnection, "")
-        );
+        assert_eq!((conn.kind, conn.prefix.as_str()), (LogKind::AlbConnection, ""));
 
         let clb = log(CLB);
         assert_eq!(clb.kind, LogKind::ClbAccess);
@@ -343,28 +314,15 @@ mod tests {
     #[test]
     fn url_encoded_keys_from_classic_notifications() {
         let encoded = format!("my+logs%2Fv1/{}", ALB.replace("_app.", "_app%2E"));
-        let KeyClass::Log(l) = classify_notification_key(&encoded) else {
-            panic!("a log")
-        };
+        let KeyClass::Log(l) = classify_notification_key(&encoded) else { panic!("a log") };
         assert_eq!(l.prefix, "my logs/v1");
         assert_eq!(l.kind, LogKind::AlbAccess);
         // The same key taken as plain keeps its prefix as written.
-        let KeyClass::Log(plain) = classify_key(&format!("my+logs/{ALB}")) else {
-            panic!("a log")
-        };
+        let KeyClass::Log(plain) = classify_key(&format!("my+logs/{ALB}")) else { panic!("a log") };
         assert_eq!(plain.prefix, "my+logs");
-        assert!(matches!(
-            classify_notification_key("%FF/x"),
-            KeyClass::NotALog { .. }
-        ));
-        assert_eq!(
-            decode_notification_key("red+flower.jpg").as_deref(),
-            Some("red flower.jpg")
-        );
-        assert_eq!(
-            decode_notification_key("%E2%9C%93").as_deref(),
-            Some("\u{2713}")
-        );
+        assert!(matches!(classify_notification_key("%FF/x"), KeyClass::NotALog { .. }));
+        assert_eq!(decode_notification_key("red+flower.jpg").as_deref(), Some("red flower.jpg"));
+        assert_eq!(decode_notification_key("%E2%9C%93").as_deref(), Some("\u{2713}"));
         assert_eq!(decode_notification_key("%FF"), None);
     }
 
@@ -372,9 +330,7 @@ mod tests {
     fn the_test_file() {
         assert_eq!(
             classify_key("prefix/AWSLogs/123456789012/ELBAccessLogTestFile"),
-            KeyClass::TestFile {
-                account: "123456789012".into()
-            }
+            KeyClass::TestFile { account: "123456789012".into() }
         );
     }
 

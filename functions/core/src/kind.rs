@@ -43,12 +43,7 @@ impl Compression {
 
 impl LogKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [LogKind; 4] = [
-        LogKind::AlbAccess,
-        LogKind::AlbConnection,
-        LogKind::NlbAccess,
-        LogKind::ClbAccess,
-    ];
+    pub const ALL: [LogKind; 4] = [LogKind::AlbAccess, LogKind::AlbConnection, LogKind::NlbAccess, LogKind::ClbAccess];
 
     /// The stable name used in configuration, templates and output (`alb_access`, ...).
     pub fn name(self) -> &'static str {
@@ -87,19 +82,14 @@ impl fmt::Display for LogKind {
 
 /// A kind name that is not one of [`LogKind::ALL`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "unknown log kind {0:?}: expected one of alb_access, alb_connection, nlb_access, clb_access"
-)]
+#[error("unknown log kind {0:?}: expected one of alb_access, alb_connection, nlb_access, clb_access")]
 pub struct UnknownKind(pub String);
 
 impl FromStr for LogKind {
     type Err = UnknownKind;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        LogKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| UnknownKind(s.to_string()))
+        LogKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| UnknownKind(s.to_string()))
     }
 }
 
@@ -111,24 +101,15 @@ mod tests {
     fn names_round_trip() {
         for kind in LogKind::ALL {
             assert_eq!(kind.name().parse::<LogKind>(), Ok(kind));
-            assert_eq!(
-                serde_json::to_string(&kind).ok(),
-                Some(format!("\"{kind}\""))
-            );
+            assert_eq!(serde_json::to_string(&kind).ok(), Some(format!("\"{kind}\"")));
         }
         assert!("alb".parse::<LogKind>().is_err());
     }
 
     #[test]
     fn compression_from_local_names() {
-        assert_eq!(
-            Compression::from_file_name("a.log.gz"),
-            Some(Compression::Gzip)
-        );
-        assert_eq!(
-            Compression::from_file_name("a.log"),
-            Some(Compression::None)
-        );
+        assert_eq!(Compression::from_file_name("a.log.gz"), Some(Compression::Gzip));
+        assert_eq!(Compression::from_file_name("a.log"), Some(Compression::None));
         assert_eq!(Compression::from_file_name("-"), None);
     }
 

@@ -99,7 +99,9 @@ pub struct Ledger {
 
 /// The ledger does not balance.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("lines unaccounted for: {lines_read} read, {lines_delivered} delivered, {rejected} rejected ({missing} missing)")]
+#[error(
+    "lines unaccounted for: {lines_read} read, {lines_delivered} delivered, {rejected} rejected ({missing} missing)"
+)]
 pub struct Unbalanced {
     /// Lines read.
     pub lines_read: u64,
@@ -143,17 +145,11 @@ impl Ledger {
     /// Proves that every line read was delivered or rejected under exactly one reason.
     pub fn check(&self) -> Result<(), Unbalanced> {
         let rejected = self.rejected.total();
-        let missing =
-            i128::from(self.lines_read) - i128::from(self.lines_delivered) - i128::from(rejected);
+        let missing = i128::from(self.lines_read) - i128::from(self.lines_delivered) - i128::from(rejected);
         if missing == 0 {
             Ok(())
         } else {
-            Err(Unbalanced {
-                lines_read: self.lines_read,
-                lines_delivered: self.lines_delivered,
-                rejected,
-                missing,
-            })
+            Err(Unbalanced { lines_read: self.lines_read, lines_delivered: self.lines_delivered, rejected, missing })
         }
     }
 }
@@ -163,11 +159,7 @@ mod tests {
     use super::*;
 
     fn sample(n: u64) -> Ledger {
-        let mut l = Ledger {
-            lines_read: 10 * n,
-            lines_delivered: 7 * n,
-            ..Ledger::default()
-        };
+        let mut l = Ledger { lines_read: 10 * n, lines_delivered: 7 * n, ..Ledger::default() };
         l.rejected.add(RejectReason::TooOld, 2 * n);
         l.rejected.add(RejectReason::Blank, n);
         l.adjusted.invalid_utf8 = n;
@@ -189,10 +181,7 @@ mod tests {
         l.lines_delivered -= 1;
         let err = l.check().err();
         assert_eq!(err.as_ref().map(|e| e.missing), Some(1));
-        assert!(err
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-            .contains("1 missing"));
+        assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("1 missing"));
         l.lines_delivered += 2;
         assert_eq!(l.check().map_err(|e| e.missing), Err(-1));
     }
@@ -202,9 +191,6 @@ mod tests {
         let l = sample(4);
         let json = serde_json::to_string(&l).unwrap_or_default();
         assert_eq!(serde_json::from_str::<Ledger>(&json).ok(), Some(l));
-        assert_eq!(
-            serde_json::from_str::<Ledger>("{}").ok(),
-            Some(Ledger::default())
-        );
+        assert_eq!(serde_json::from_str::<Ledger>("{}").ok(), Some(Ledger::default()));
     }
 }

@@ -63,11 +63,7 @@ pub fn split_oversize(message: String, max_bytes: usize) -> Vec<String> {
         rest = &rest[cut..];
     }
     let n = chunks.len();
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, chunk)| format!("{chunk}{}", part_marker(i + 1, n)))
-        .collect()
+    chunks.into_iter().enumerate().map(|(i, chunk)| format!("{chunk}{}", part_marker(i + 1, n))).collect()
 }
 
 /// [`split_oversize`] at the PutLogEvents limit.
@@ -108,10 +104,7 @@ mod tests {
 
     #[test]
     fn invalid_bytes_are_escaped() {
-        assert_eq!(
-            escape_utf8(b"\xff\xfe a \xc3"),
-            ("\\xFF\\xFE a \\xC3".into(), true)
-        );
+        assert_eq!(escape_utf8(b"\xff\xfe a \xc3"), ("\\xFF\\xFE a \\xC3".into(), true));
         // A valid multi-byte character next to invalid bytes is kept.
         assert_eq!(escape_utf8("é\u{80}".as_bytes()).0, "é\u{80}");
         assert_eq!(escape_utf8(b"\xc3\xa9\x80").0, "é\\x80");
@@ -125,11 +118,8 @@ mod tests {
         assert!(parts[0].ends_with(" [elbship part 1/2]"));
         assert!(parts[1].ends_with(" [elbship part 2/2]"));
         assert!(parts.iter().all(|p| p.len() <= MAX_MESSAGE_BYTES));
-        let joined: String = parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.strip_suffix(&part_marker(i + 1, 2)).unwrap_or(p))
-            .collect();
+        let joined: String =
+            parts.iter().enumerate().map(|(i, p)| p.strip_suffix(&part_marker(i + 1, 2)).unwrap_or(p)).collect();
         assert_eq!(joined, line);
     }
 
@@ -137,10 +127,7 @@ mod tests {
     fn exactly_the_limit_is_not_split() {
         let line = "y".repeat(MAX_MESSAGE_BYTES);
         assert_eq!(split_for_cloudwatch(line.clone()), vec![line]);
-        assert_eq!(
-            split_for_cloudwatch("y".repeat(MAX_MESSAGE_BYTES + 1)).len(),
-            2
-        );
+        assert_eq!(split_for_cloudwatch("y".repeat(MAX_MESSAGE_BYTES + 1)).len(), 2);
     }
 
     proptest! {

@@ -48,10 +48,7 @@ impl TimeRange {
 
     /// Widens the range to include another.
     pub fn merge(&mut self, o: &TimeRange) {
-        o.first_ms
-            .into_iter()
-            .chain(o.last_ms)
-            .for_each(|ms| self.add(ms));
+        o.first_ms.into_iter().chain(o.last_ms).for_each(|ms| self.add(ms));
     }
 }
 

@@ -33,9 +33,7 @@ impl FromStr for OldEventPolicy {
         match s {
             "reject" => Ok(OldEventPolicy::Reject),
             "restamp" => Ok(OldEventPolicy::Restamp),
-            _ => Err(format!(
-                "unknown old-event policy {s:?}: expected reject or restamp"
-            )),
+            _ => Err(format!("unknown old-event policy {s:?}: expected reject or restamp")),
         }
     }
 }
@@ -69,10 +67,7 @@ impl TimeWindow {
             Verdict::TooNew
         } else if ts < self.now_ms - MAX_EVENT_AGE_MS {
             Verdict::TooOld
-        } else if self
-            .retention_days
-            .is_some_and(|d| ts < self.now_ms - i64::from(d) * 86_400_000)
-        {
+        } else if self.retention_days.is_some_and(|d| ts < self.now_ms - i64::from(d) * 86_400_000) {
             Verdict::Expired
         } else {
             Verdict::Accept
@@ -88,10 +83,7 @@ mod tests {
 
     #[test]
     fn boundaries_are_inclusive_of_the_window() {
-        let w = TimeWindow {
-            now_ms: NOW,
-            retention_days: None,
-        };
+        let w = TimeWindow { now_ms: NOW, retention_days: None };
         assert_eq!(w.judge(NOW - MAX_EVENT_AGE_MS), Verdict::Accept);
         assert_eq!(w.judge(NOW - MAX_EVENT_AGE_MS - 1), Verdict::TooOld);
         assert_eq!(w.judge(NOW + MAX_EVENT_FUTURE_MS), Verdict::Accept);
@@ -101,17 +93,11 @@ mod tests {
 
     #[test]
     fn retention_shorter_than_14_days_expires_events() {
-        let w = TimeWindow {
-            now_ms: NOW,
-            retention_days: Some(3),
-        };
+        let w = TimeWindow { now_ms: NOW, retention_days: Some(3) };
         assert_eq!(w.judge(NOW - 3 * 86_400_000), Verdict::Accept);
         assert_eq!(w.judge(NOW - 3 * 86_400_000 - 1), Verdict::Expired);
         assert_eq!(w.judge(NOW - 15 * 86_400_000), Verdict::TooOld);
-        let long = TimeWindow {
-            now_ms: NOW,
-            retention_days: Some(30),
-        };
+        let long = TimeWindow { now_ms: NOW, retention_days: Some(30) };
         assert_eq!(long.judge(NOW - 15 * 86_400_000), Verdict::TooOld);
     }
 

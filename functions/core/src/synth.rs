@@ -35,14 +35,8 @@ impl Rng {
     }
 }
 
-const PATHS: [&str; 6] = [
-    "/",
-    "/api/v1/orders",
-    "/api/v1/users/42",
-    "/static/app.js",
-    "/health",
-    "/search?q=shoes&page=2",
-];
+const PATHS: [&str; 6] =
+    ["/", "/api/v1/orders", "/api/v1/users/42", "/static/app.js", "/health", "/search?q=shoes&page=2"];
 const AGENTS: [&str; 4] = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
     "curl/8.4.0",

@@ -48,21 +48,11 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
+    b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
 }
 
 /// Epoch milliseconds of a valid civil date and time, or `None` if any part is out of range.
-pub fn epoch_ms(
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    min: u32,
-    sec: u32,
-    ms: u32,
-) -> Option<i64> {
+pub fn epoch_ms(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u32, ms: u32) -> Option<i64> {
     let valid = (1..=12).contains(&month)
         && day >= 1
         && day <= days_in_month(year, month)
@@ -72,22 +62,14 @@ pub fn epoch_ms(
         && ms < 1000;
     valid.then(|| {
         let days = days_from_civil(year, month, day);
-        ((days * 24 + i64::from(hour)) * 60 + i64::from(min)) * 60_000
-            + i64::from(sec) * 1000
-            + i64::from(ms)
+        ((days * 24 + i64::from(hour)) * 60 + i64::from(min)) * 60_000 + i64::from(sec) * 1000 + i64::from(ms)
     })
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z]` to epoch milliseconds, truncating the fraction.
 pub fn parse_iso8601_ms(s: &[u8]) -> Option<i64> {
     let s = s.strip_suffix(b"Z").unwrap_or(s);
-    if s.len() < 19
-        || s[4] != b'-'
-        || s[7] != b'-'
-        || s[10] != b'T'
-        || s[13] != b':'
-        || s[16] != b':'
-    {
+    if s.len() < 19 || s[4] != b'-' || s[7] != b'-' || s[10] != b'T' || s[13] != b':' || s[16] != b':' {
         return None;
     }
     let year = i64::from(digits(&s[0..4])?);
@@ -154,34 +136,16 @@ mod tests {
     #[test]
     fn every_precision_elb_writes() {
         // ALB sample line time, microseconds.
-        assert_eq!(
-            parse_iso8601_ms(b"2018-07-02T22:23:00.186641Z"),
-            Some(1_530_570_180_186)
-        );
+        assert_eq!(parse_iso8601_ms(b"2018-07-02T22:23:00.186641Z"), Some(1_530_570_180_186));
         // connection log, milliseconds.
-        assert_eq!(
-            parse_iso8601_ms(b"2023-10-24T15:40:45.123Z"),
-            Some(1_698_162_045_123)
-        );
+        assert_eq!(parse_iso8601_ms(b"2023-10-24T15:40:45.123Z"), Some(1_698_162_045_123));
         // NLB: no fraction, no Z.
-        assert_eq!(
-            parse_iso8601_ms(b"2018-12-20T02:59:40"),
-            Some(1_545_274_780_000)
-        );
+        assert_eq!(parse_iso8601_ms(b"2018-12-20T02:59:40"), Some(1_545_274_780_000));
         // no fraction, with Z.
-        assert_eq!(
-            parse_iso8601_ms(b"2018-12-20T02:59:40Z"),
-            Some(1_545_274_780_000)
-        );
+        assert_eq!(parse_iso8601_ms(b"2018-12-20T02:59:40Z"), Some(1_545_274_780_000));
         // one and nine digits.
-        assert_eq!(
-            parse_iso8601_ms(b"2018-12-20T02:59:40.5Z"),
-            Some(1_545_274_780_500)
-        );
-        assert_eq!(
-            parse_iso8601_ms(b"2018-12-20T02:59:40.999999999Z"),
-            Some(1_545_274_780_999)
-        );
+        assert_eq!(parse_iso8601_ms(b"2018-12-20T02:59:40.5Z"), Some(1_545_274_780_500));
+        assert_eq!(parse_iso8601_ms(b"2018-12-20T02:59:40.999999999Z"), Some(1_545_274_780_999));
     }
 
     #[test]
@@ -201,17 +165,9 @@ mod tests {
             b"2018-12-20T02:59:40ZZ",
             b"+018-12-20T02:59:40",
         ] {
-            assert_eq!(
-                parse_iso8601_ms(bad),
-                None,
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
+            assert_eq!(parse_iso8601_ms(bad), None, "{}", String::from_utf8_lossy(bad));
         }
-        assert_eq!(
-            parse_iso8601_ms(b"2020-02-29T00:00:00Z"),
-            Some(1_582_934_400_000)
-        );
+        assert_eq!(parse_iso8601_ms(b"2020-02-29T00:00:00Z"), Some(1_582_934_400_000));
     }
 
     #[test]

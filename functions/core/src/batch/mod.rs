@@ -74,11 +74,7 @@ impl Batcher {
 
     /// Adds an event; returns the batch it closed when it did not fit.
     pub fn push(&mut self, event: Event) -> Option<Batch> {
-        let closed = if self.fits(&event) {
-            None
-        } else {
-            self.finish()
-        };
+        let closed = if self.fits(&event) { None } else { self.finish() };
         if self.events.is_empty() {
             self.min_ts = event.timestamp;
             self.max_ts = event.timestamp;

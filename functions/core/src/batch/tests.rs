@@ -17,14 +17,8 @@ fn assert_valid(batch: &Batch) {
     assert!(!batch.events.is_empty());
     assert!(batch.events.len() <= MAX_BATCH_EVENTS);
     assert!(batch.bytes <= MAX_BATCH_BYTES);
-    assert_eq!(
-        batch.bytes,
-        batch.events.iter().map(Event::size).sum::<usize>()
-    );
-    assert!(batch
-        .events
-        .windows(2)
-        .all(|w| w[0].timestamp <= w[1].timestamp));
+    assert_eq!(batch.bytes, batch.events.iter().map(Event::size).sum::<usize>());
+    assert!(batch.events.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
     let span = batch.events.last().map_or(0, |e| e.timestamp) - batch.events[0].timestamp;
     assert!(span < MAX_BATCH_SPAN_MS);
 }
@@ -41,19 +35,12 @@ fn byte_limit_counts_26_per_event() {
 fn event_count_limit() {
     let events: Vec<Event> = (0..10_001).map(|i| ev(i, 1)).collect();
     let batches = run(&events);
-    assert_eq!(
-        batches.iter().map(|b| b.events.len()).collect::<Vec<_>>(),
-        [10_000, 1]
-    );
+    assert_eq!(batches.iter().map(|b| b.events.len()).collect::<Vec<_>>(), [10_000, 1]);
 }
 
 #[test]
 fn twenty_four_hour_span_limit() {
-    let batches = run(&[
-        ev(0, 1),
-        ev(MAX_BATCH_SPAN_MS - 1, 1),
-        ev(MAX_BATCH_SPAN_MS, 1),
-    ]);
+    let batches = run(&[ev(0, 1), ev(MAX_BATCH_SPAN_MS - 1, 1), ev(MAX_BATCH_SPAN_MS, 1)]);
     assert_eq!(batches.len(), 2);
     // Out of order: the early event would stretch the open batch past 24 h.
     let batches = run(&[ev(MAX_BATCH_SPAN_MS, 1), ev(0, 1)]);
@@ -70,11 +57,7 @@ fn sorted_and_stable() {
     ];
     let events: Vec<Event> = events.into_iter().flatten().collect();
     let batches = run(&events);
-    let order: Vec<&str> = batches[0]
-        .events
-        .iter()
-        .map(|e| e.message.as_str())
-        .collect();
+    let order: Vec<&str> = batches[0].events.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(order, ["b", "d", "a", "c"]);
 }
 
@@ -102,8 +85,7 @@ fn arb_event() -> impl Strategy<Value = Event> {
         1 => 1_600_000_000_000i64..1_700_000_000_000,
     ];
     (ts, size, any::<bool>()).prop_map(|(ts, len, end)| {
-        Event::part(ts, "é".repeat(len / 2) + &"x".repeat(len % 2), end)
-            .unwrap_or_else(|e| panic!("{e}"))
+        Event::part(ts, "é".repeat(len / 2) + &"x".repeat(len % 2), end).unwrap_or_else(|e| panic!("{e}"))
     })
 }
 

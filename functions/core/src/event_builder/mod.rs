@@ -101,12 +101,7 @@ impl EventBuilder {
 
     /// Turns one line (without its `\n`) into zero or more events, passed to `emit` in order. Returns the
     /// line's own time (or the fallback), `None` for a blank line.
-    pub fn line(
-        &self,
-        line: &[u8],
-        ledger: &mut Ledger,
-        mut emit: impl FnMut(Event),
-    ) -> Option<i64> {
+    pub fn line(&self, line: &[u8], ledger: &mut Ledger, mut emit: impl FnMut(Event)) -> Option<i64> {
         ledger.lines_read += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if is_blank(line) {

@@ -6,16 +6,7 @@ const FALLBACK: i64 = 1_431_560_400_000;
 const CLB: &str = include_str!("../../fixtures/clb_access.log");
 
 fn opts(kind: LogKind, mode: MessageMode, policy: OldEventPolicy) -> EventOptions {
-    EventOptions {
-        kind,
-        mode,
-        policy,
-        window: TimeWindow {
-            now_ms: NOW,
-            retention_days: None,
-        },
-        fallback_ms: FALLBACK,
-    }
+    EventOptions { kind, mode, policy, window: TimeWindow { now_ms: NOW, retention_days: None }, fallback_ms: FALLBACK }
 }
 
 fn build(o: EventOptions, lines: &[&[u8]]) -> (Vec<Event>, Ledger) {
@@ -37,16 +28,8 @@ fn documented_lines_pass_through_raw() {
     let lines: Vec<&[u8]> = CLB.lines().map(str::as_bytes).collect();
     let (events, ledger) = build(raw(), &lines);
     assert_eq!(events.len(), 4);
-    assert!(events
-        .iter()
-        .all(|e| e.timestamp == 1_431_560_383_945 && e.line_end));
-    assert_eq!(
-        events
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>(),
-        CLB.lines().collect::<Vec<_>>()
-    );
+    assert!(events.iter().all(|e| e.timestamp == 1_431_560_383_945 && e.line_end));
+    assert_eq!(events.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(), CLB.lines().collect::<Vec<_>>());
     assert_eq!(ledger.lines_read, 4);
     assert_eq!(ledger.adjusted, Default::default());
 }
@@ -54,14 +37,7 @@ fn documented_lines_pass_through_raw() {
 #[test]
 fn json_mode_renders_the_structured_form() {
     let line = CLB.lines().next().unwrap_or_default();
-    let (events, _) = build(
-        opts(
-            LogKind::ClbAccess,
-            MessageMode::Json,
-            OldEventPolicy::Reject,
-        ),
-        &[line.as_bytes()],
-    );
+    let (events, _) = build(opts(LogKind::ClbAccess, MessageMode::Json, OldEventPolicy::Reject), &[line.as_bytes()]);
     let v: serde_json::Value = serde_json::from_str(&events[0].message).unwrap_or_default();
     assert_eq!(v["elb"], "my-loadbalancer");
     assert_eq!(v["sent_bytes"], 29);
@@ -85,10 +61,7 @@ fn unreadable_time_falls_back_to_the_key_end_time() {
 #[test]
 fn invalid_utf8_is_escaped_and_counted() {
     let (events, ledger) = build(raw(), &[b"2015-05-13T23:39:43.945958Z lb \xff\xfe"]);
-    assert_eq!(
-        events[0].message,
-        "2015-05-13T23:39:43.945958Z lb \\xFF\\xFE"
-    );
+    assert_eq!(events[0].message, "2015-05-13T23:39:43.945958Z lb \\xFF\\xFE");
     assert_eq!(events[0].timestamp, 1_431_560_383_945);
     assert_eq!(ledger.adjusted.invalid_utf8, 1);
 }
@@ -98,13 +71,8 @@ fn oversize_lines_are_split() {
     let line = format!("2015-05-13T23:39:43Z lb {}", "u".repeat(1_200_000));
     let (events, ledger) = build(raw(), &[line.as_bytes()]);
     assert_eq!(events.len(), 2);
-    assert_eq!(
-        events.iter().map(|e| e.line_end).collect::<Vec<_>>(),
-        [false, true]
-    );
-    assert!(events
-        .iter()
-        .all(|e| e.message.len() <= MAX_MESSAGE_BYTES && e.timestamp == 1_431_560_383_000));
+    assert_eq!(events.iter().map(|e| e.line_end).collect::<Vec<_>>(), [false, true]);
+    assert!(events.iter().all(|e| e.message.len() <= MAX_MESSAGE_BYTES && e.timestamp == 1_431_560_383_000));
     assert_eq!(ledger.adjusted.split_oversize, 1);
 }
 
@@ -116,20 +84,9 @@ fn old_lines_rejected_or_restamped() {
     assert!(events.is_empty());
     assert_eq!((ledger.rejected.too_old, ledger.rejected.too_new), (1, 1));
 
-    let (events, ledger) = build(
-        opts(
-            LogKind::ClbAccess,
-            MessageMode::Raw,
-            OldEventPolicy::Restamp,
-        ),
-        &[old, future],
-    );
+    let (events, ledger) = build(opts(LogKind::ClbAccess, MessageMode::Raw, OldEventPolicy::Restamp), &[old, future]);
     assert!(events.iter().all(|e| e.timestamp == NOW));
-    assert_eq!(
-        events[0].message.as_bytes(),
-        old,
-        "the original time stays in the message"
-    );
+    assert_eq!(events[0].message.as_bytes(), old, "the original time stays in the message");
     assert_eq!(ledger.adjusted.restamped, 2);
     assert_eq!(ledger.rejected.total(), 0);
 }

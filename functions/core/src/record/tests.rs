@@ -7,12 +7,7 @@ const NLB: &str = include_str!("../../fixtures/nlb_access.log");
 const CLB: &str = include_str!("../../fixtures/clb_access.log");
 
 fn fixtures() -> [(LogKind, &'static str); 4] {
-    [
-        (LogKind::AlbAccess, ALB),
-        (LogKind::AlbConnection, CONN),
-        (LogKind::NlbAccess, NLB),
-        (LogKind::ClbAccess, CLB),
-    ]
+    [(LogKind::AlbAccess, ALB), (LogKind::AlbConnection, CONN), (LogKind::NlbAccess, NLB), (LogKind::ClbAccess, CLB)]
 }
 
 #[test]
@@ -28,17 +23,12 @@ fn every_documented_sample_line_has_a_time() {
 fn every_documented_sample_fills_exactly_the_documented_fields() {
     for (kind, text) in fixtures() {
         for line in text.lines() {
-            let Value::Object(map) = to_value(kind, line) else {
-                panic!("not an object")
-            };
+            let Value::Object(map) = to_value(kind, line) else { panic!("not an object") };
             let names: Vec<&String> = map.keys().collect();
             let documented = field_names(kind);
             // Samples may predate the newest fields, but never carry unknown ones.
             assert!(!map.contains_key("extra_fields"), "{kind}: {line}");
-            assert_eq!(
-                names,
-                documented.iter().take(names.len()).collect::<Vec<_>>()
-            );
+            assert_eq!(names, documented.iter().take(names.len()).collect::<Vec<_>>());
             assert!(names.len() >= 12, "{kind}: {} fields", names.len());
         }
     }
@@ -55,10 +45,7 @@ fn alb_line_typed() {
     assert_eq!(v["target_ip"], json!("10.0.0.1"));
     assert_eq!(v["request_processing_time"], json!(0.086));
     assert_eq!(v["elb_status_code"], json!(200));
-    assert_eq!(
-        v["request"],
-        json!("GET https://www.example.com:443/ HTTP/1.1")
-    );
+    assert_eq!(v["request"], json!("GET https://www.example.com:443/ HTTP/1.1"));
     assert_eq!(v["domain_name"], json!("www.example.com"));
     assert_eq!(v["matched_rule_priority"], json!(1));
     assert_eq!(v["redirect_url"], Value::Null);
@@ -93,42 +80,24 @@ fn nlb_line_typed() {
     assert_eq!(v["listener"], json!("g3d4b5e8bb8464cd"));
     assert_eq!(v["destination_port"], json!(443));
     assert_eq!(v["connection_time"], json!(5));
-    assert_eq!(
-        v["alpn_client_preference_list"],
-        json!("\"h2\",\"http/1.1\"")
-    );
-    assert_eq!(
-        v["tls_connection_creation_time"],
-        json!("2020-04-01T08:51:20")
-    );
+    assert_eq!(v["alpn_client_preference_list"], json!("\"h2\",\"http/1.1\""));
+    assert_eq!(v["tls_connection_creation_time"], json!("2020-04-01T08:51:20"));
 }
 
 #[test]
 fn connection_line_typed() {
-    let v = to_value(
-        LogKind::AlbConnection,
-        CONN.lines().next().unwrap_or_default(),
-    );
+    let v = to_value(LogKind::AlbConnection, CONN.lines().next().unwrap_or_default());
     assert_eq!(v["client_port"], json!(59874));
-    assert_eq!(
-        v["leaf_client_cert_subject"],
-        json!("CN=ElbTestClient,OU=Test,O=Example,L=Seattle,ST=WA,C=US")
-    );
+    assert_eq!(v["leaf_client_cert_subject"], json!("CN=ElbTestClient,OU=Test,O=Example,L=Seattle,ST=WA,C=US"));
     assert_eq!(v["tls_verify_status"], json!("Success"));
 }
 
 #[test]
 fn unknown_trailing_fields_are_kept() {
-    let line = format!(
-        "{} new-field \"quoted new\" -",
-        CLB.lines().next().unwrap_or_default()
-    );
+    let line = format!("{} new-field \"quoted new\" -", CLB.lines().next().unwrap_or_default());
     let v = to_value(LogKind::ClbAccess, &line);
     assert_eq!(v["extra_fields"], json!(["new-field", "quoted new", null]));
-    assert_eq!(
-        event_time_ms(LogKind::ClbAccess, &line),
-        Some(1_431_560_383_945)
-    );
+    assert_eq!(event_time_ms(LogKind::ClbAccess, &line), Some(1_431_560_383_945));
 }
 
 #[test]

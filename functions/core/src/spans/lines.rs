@@ -102,10 +102,7 @@ pub fn for_each_owned_line<S: ChunkSource + ?Sized>(
                 buf.copy_within(lo..hi, 0);
                 (lo, hi) = (0, hi - lo);
             } else if buf.len() >= MAX_LINE_BYTES {
-                return Err(SpanError::LineTooLong {
-                    at,
-                    max: MAX_LINE_BYTES,
-                });
+                return Err(SpanError::LineTooLong { at, max: MAX_LINE_BYTES });
             } else {
                 buf.resize((buf.len() * 2).min(MAX_LINE_BYTES), 0);
             }
@@ -115,10 +112,7 @@ pub fn for_each_owned_line<S: ChunkSource + ?Sized>(
         eof = n == 0;
     }
     if at != owned.end {
-        return Err(SpanError::SpanShort {
-            at,
-            expected: owned.end,
-        });
+        return Err(SpanError::SpanShort { at, expected: owned.end });
     }
     stats.bytes = owned.end - owned.start;
     Ok(stats)

@@ -39,9 +39,7 @@ pub fn plan_object<R: Read>(
 ) -> Result<(SpanPlan, Option<GzipIndex>), SpanError> {
     match compression {
         Compression::None => Ok((plain::plan_plain(reader, span_bytes)?, None)),
-        Compression::Gzip => {
-            gzip::build_index(reader, span_bytes).map(|(plan, index)| (plan, Some(index)))
-        }
+        Compression::Gzip => gzip::build_index(reader, span_bytes).map(|(plan, index)| (plan, Some(index))),
     }
 }
 
@@ -58,10 +56,7 @@ pub fn span_source<'a, R: Read + 'a>(
         (Compression::Gzip, Some(p)) if p.read_start() == span.read_start => {
             Ok((Box::new(GzipSpanSource::new(p, reader)?), p.out_offset))
         }
-        (Compression::Gzip, _) => Err(SpanError::IndexCorrupt(format!(
-            "no access point for span {}",
-            span.index
-        ))),
+        (Compression::Gzip, _) => Err(SpanError::IndexCorrupt(format!("no access point for span {}", span.index))),
     }
 }
 

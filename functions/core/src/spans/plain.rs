@@ -43,10 +43,6 @@ pub fn plan_plain<R: Read>(reader: R, span_bytes: u64) -> Result<SpanPlan, SpanE
         object_bytes: total,
         uncompressed_bytes: total,
         lines,
-        spans: tracker
-            .into_spans(total, true)
-            .into_iter()
-            .map(|(span, _)| span)
-            .collect(),
+        spans: tracker.into_spans(total, true).into_iter().map(|(span, _)| span).collect(),
     })
 }

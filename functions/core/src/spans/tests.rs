@@ -34,9 +34,7 @@ fn plain_lines(data: &[u8], span_bytes: u64) -> Result<(SpanPlan, Vec<Vec<u8>>),
     for s in &plan.spans {
         let bytes = &data[s.read_start as usize..s.read_end as usize];
         let stats =
-            for_each_owned_line(&mut ReadSource::new(bytes), s.read_start, s.owned(), |l| {
-                lines.push(l.to_vec())
-            })?;
+            for_each_owned_line(&mut ReadSource::new(bytes), s.read_start, s.owned(), |l| lines.push(l.to_vec()))?;
         assert_eq!(stats.lines, s.lines);
     }
     Ok((plan, lines))
@@ -52,9 +50,7 @@ fn gzip_lines(gz: &[u8], span_bytes: u64) -> Result<(SpanPlan, Vec<Vec<u8>>), Sp
         assert_eq!(p.read_start(), s.read_start);
         let bytes = &gz[s.read_start as usize..s.read_end as usize];
         let mut src = GzipSpanSource::new(p, bytes)?;
-        let stats = for_each_owned_line(&mut src, p.out_offset, s.owned(), |l| {
-            lines.push(l.to_vec())
-        })?;
+        let stats = for_each_owned_line(&mut src, p.out_offset, s.owned(), |l| lines.push(l.to_vec()))?;
         assert_eq!(stats.lines, s.lines, "span {}", s.index);
     }
     Ok((plan, lines))
@@ -69,15 +65,7 @@ fn check(data: &[u8], plan: &SpanPlan, lines: &[Vec<u8>]) {
 
 #[test]
 fn plain_edge_cases() -> Result<(), SpanError> {
-    for data in [
-        &b""[..],
-        b"\n",
-        b"\n\n\n",
-        b"a",
-        b"a\nb",
-        b"a\nb\n",
-        b"long line here\nx\n\nlast",
-    ] {
+    for data in [&b""[..], b"\n", b"\n\n\n", b"a", b"a\nb", b"a\nb\n", b"long line here\nx\n\nlast"] {
         for span in [1, 2, 3, 7, 1000] {
             let (plan, lines) = plain_lines(data, span)?;
             check(data, &plan, &lines);
@@ -103,18 +91,10 @@ fn gzip_in_many_spans() -> Result<(), SpanError> {
     let (plan, lines) = gzip_lines(&gz, 256 * 1024)?;
     check(&data, &plan, &lines);
     assert!(plan.spans.len() >= 8, "{} spans", plan.spans.len());
-    assert!(plan
-        .spans
-        .iter()
-        .any(|s| s.read_start > 0 && s.read_end < gz.len() as u64));
+    assert!(plan.spans.iter().any(|s| s.read_start > 0 && s.read_end < gz.len() as u64));
     let (_, index) = build_index(&gz[..], 256 * 1024)?;
-    assert!(index.points[1..]
-        .iter()
-        .all(|p| !p.member_start && p.window.len() == super::gzip::WINDOW_BYTES));
-    assert!(
-        index.points.iter().any(|p| p.bits > 0),
-        "some point starts mid-byte"
-    );
+    assert!(index.points[1..].iter().all(|p| !p.member_start && p.window.len() == super::gzip::WINDOW_BYTES));
+    assert!(index.points.iter().any(|p| p.bits > 0), "some point starts mid-byte");
     Ok(())
 }
 
@@ -166,35 +146,20 @@ fn stored_blocks_and_best_compression() -> Result<(), SpanError> {
 fn not_gzip_truncated_corrupt_trailing() {
     let gz = gzip(&alb_log(6, 0, 200_000));
     let name = |r: Result<(SpanPlan, _), SpanError>| r.err().map(|e| e.name());
-    assert_eq!(
-        name(build_index(&b"plain text, not gzip\n"[..], 1000)),
-        Some("NotGzip")
-    );
+    assert_eq!(name(build_index(&b"plain text, not gzip\n"[..], 1000)), Some("NotGzip"));
     assert_eq!(name(build_index(&b"\x1f"[..], 1000)), Some("NotGzip"));
-    assert_eq!(
-        name(build_index(&gz[..gz.len() / 2], 1000)),
-        Some("GzipTruncated")
-    );
-    assert_eq!(
-        name(build_index(&gz[..gz.len() - 4], 1000)),
-        Some("GzipTruncated")
-    );
+    assert_eq!(name(build_index(&gz[..gz.len() / 2], 1000)), Some("GzipTruncated"));
+    assert_eq!(name(build_index(&gz[..gz.len() - 4], 1000)), Some("GzipTruncated"));
     let mut bad = gz.clone();
     let n = bad.len();
     bad[n / 2] ^= 0x55;
-    assert!(matches!(
-        name(build_index(&bad[..], 1000)),
-        Some("GzipCorrupt")
-    ));
+    assert!(matches!(name(build_index(&bad[..], 1000)), Some("GzipCorrupt")));
     let mut crc = gz.clone();
     crc[n - 8] ^= 1;
     assert_eq!(name(build_index(&crc[..], 1000)), Some("GzipCorrupt"));
     let mut trailing = gz.clone();
     trailing.extend(b"junk");
-    assert_eq!(
-        name(build_index(&trailing[..], 1000)),
-        Some("GzipTrailingData")
-    );
+    assert_eq!(name(build_index(&trailing[..], 1000)), Some("GzipTrailingData"));
 }
 
 #[test]
@@ -212,16 +177,8 @@ fn a_span_cut_short_is_an_error() -> Result<(), SpanError> {
 
 #[test]
 fn corrupt_index_is_named() {
-    assert_eq!(
-        decode_index(b"nonsense").err().map(|e| e.name()),
-        Some("IndexCorrupt")
-    );
-    assert_eq!(
-        decode_index(b"ELBSHIPX\x01\xff\xff")
-            .err()
-            .map(|e| e.name()),
-        Some("IndexCorrupt")
-    );
+    assert_eq!(decode_index(b"nonsense").err().map(|e| e.name()), Some("IndexCorrupt"));
+    assert_eq!(decode_index(b"ELBSHIPX\x01\xff\xff").err().map(|e| e.name()), Some("IndexCorrupt"));
 }
 
 fn arb_text() -> impl Strategy<Value = Vec<u8>> {

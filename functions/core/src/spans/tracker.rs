@@ -32,13 +32,7 @@ pub(crate) struct LineTracker {
 
 impl LineTracker {
     pub fn new() -> Self {
-        LineTracker {
-            pos: 0,
-            newlines: 0,
-            at_line_start: true,
-            boundaries: Vec::new(),
-            pending_from: 0,
-        }
+        LineTracker { pos: 0, newlines: 0, at_line_start: true, boundaries: Vec::new(), pending_from: 0 }
     }
 
     /// Uncompressed bytes seen so far.
@@ -101,10 +95,7 @@ impl LineTracker {
             if b.line_start == total && !kept.is_empty() {
                 continue;
             }
-            if kept
-                .last()
-                .is_some_and(|(_, k)| k.line_start == b.line_start)
-            {
+            if kept.last().is_some_and(|(_, k)| k.line_start == b.line_start) {
                 kept.pop();
             }
             kept.push((id, b));
@@ -117,11 +108,7 @@ impl LineTracker {
                     Some((_, next)) => (next.line_start, next.lines_before, next.read_end),
                     None => (total, lines, object_bytes),
                 };
-                let (read_start, read_end) = if plain {
-                    (b.line_start, owned_end)
-                } else {
-                    (b.read_start, read_end)
-                };
+                let (read_start, read_end) = if plain { (b.line_start, owned_end) } else { (b.read_start, read_end) };
                 let span = Span {
                     index: i as u32,
                     read_start,

@@ -66,16 +66,12 @@ pub fn decode_index(bytes: &[u8]) -> Result<GzipIndex, SpanError> {
         .strip_prefix(MAGIC.as_slice())
         .and_then(|b| b.strip_prefix(&[VERSION]))
         .ok_or_else(|| SpanError::IndexCorrupt("not an elbship index of this version".into()))?;
-    let stored: Vec<StoredPoint> =
-        postcard::from_bytes(body).map_err(|e| SpanError::IndexCorrupt(e.to_string()))?;
+    let stored: Vec<StoredPoint> = postcard::from_bytes(body).map_err(|e| SpanError::IndexCorrupt(e.to_string()))?;
     let points = stored
         .into_iter()
         .map(|p| {
             if p.bits > 7 || (p.bits > 0 && p.in_offset == 0) {
-                return Err(SpanError::IndexCorrupt(format!(
-                    "bad bit count {} at {}",
-                    p.bits, p.in_offset
-                )));
+                return Err(SpanError::IndexCorrupt(format!("bad bit count {} at {}", p.bits, p.in_offset)));
             }
             Ok(AccessPoint {
                 out_offset: p.out_offset,

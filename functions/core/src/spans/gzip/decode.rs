@@ -35,35 +35,22 @@ pub struct GzipSpanSource<R> {
 }
 
 fn corrupt(e: ZlibError, offset: u64) -> SpanError {
-    SpanError::GzipCorrupt {
-        offset,
-        message: e.message,
-    }
+    SpanError::GzipCorrupt { offset, message: e.message }
 }
 
 impl<R: Read> GzipSpanSource<R> {
     /// A decoder starting at `point`; `reader` yields the object from `point.read_start()` on.
     pub fn new(point: &AccessPoint, mut reader: R) -> Result<Self, SpanError> {
         let start = point.read_start();
-        let wrapper = if point.member_start {
-            Wrapper::Gzip
-        } else {
-            Wrapper::Raw
-        };
+        let wrapper = if point.member_start { Wrapper::Gzip } else { Wrapper::Raw };
         let mut inflater = Inflater::new(wrapper).map_err(|e| corrupt(e, start))?;
         if point.bits > 0 && !point.member_start {
             let mut byte = [0u8; 1];
-            reader
-                .read_exact(&mut byte)
-                .map_err(|_| SpanError::GzipTruncated { offset: start })?;
-            inflater
-                .prime(point.bits, byte[0] >> (8 - point.bits))
-                .map_err(|e| corrupt(e, start))?;
+            reader.read_exact(&mut byte).map_err(|_| SpanError::GzipTruncated { offset: start })?;
+            inflater.prime(point.bits, byte[0] >> (8 - point.bits)).map_err(|e| corrupt(e, start))?;
         }
         if !point.member_start {
-            inflater
-                .set_dictionary(&point.window)
-                .map_err(|e| corrupt(e, start))?;
+            inflater.set_dictionary(&point.window).map_err(|e| corrupt(e, start))?;
         }
         Ok(GzipSpanSource {
             reader,
@@ -73,9 +60,7 @@ impl<R: Read> GzipSpanSource<R> {
             hi: 0,
             eof: false,
             consumed: point.in_offset,
-            state: State::InMember {
-                raw: !point.member_start,
-            },
+            state: State::InMember { raw: !point.member_start },
         })
     }
 
@@ -115,16 +100,10 @@ impl<R: Read> ChunkSource for GzipSpanSource<R> {
                     self.lo += skip;
                     self.consumed += skip as u64;
                     let left = left - skip as u8;
-                    self.state = if left == 0 {
-                        State::BetweenMembers
-                    } else {
-                        State::Trailer { left }
-                    };
+                    self.state = if left == 0 { State::BetweenMembers } else { State::Trailer { left } };
                 }
                 State::BetweenMembers => {
-                    self.inflater
-                        .reset(Wrapper::Gzip)
-                        .map_err(|e| corrupt(e, self.consumed))?;
+                    self.inflater.reset(Wrapper::Gzip).map_err(|e| corrupt(e, self.consumed))?;
                     self.state = State::InMember { raw: false };
                 }
                 State::InMember { raw } => {
@@ -135,13 +114,7 @@ impl<R: Read> ChunkSource for GzipSpanSource<R> {
                     self.lo += step.consumed;
                     self.consumed += step.consumed as u64;
                     if step.stream_end {
-                        self.state = if raw {
-                            State::Trailer {
-                                left: TRAILER_BYTES,
-                            }
-                        } else {
-                            State::BetweenMembers
-                        };
+                        self.state = if raw { State::Trailer { left: TRAILER_BYTES } } else { State::BetweenMembers };
                     }
                     if step.produced > 0 {
                         return Ok(step.produced);

@@ -44,19 +44,12 @@ pub struct GzipIndex {
 fn corrupt(e: ZlibError, offset: u64) -> SpanError {
     SpanError::GzipCorrupt {
         offset,
-        message: if e.message.is_empty() {
-            format!("zlib error {}", e.code)
-        } else {
-            e.message
-        },
+        message: if e.message.is_empty() { format!("zlib error {}", e.code) } else { e.message },
     }
 }
 
 fn zlib_setup(e: ZlibError) -> SpanError {
-    SpanError::GzipCorrupt {
-        offset: 0,
-        message: format!("zlib could not start: {} ({})", e.message, e.code),
-    }
+    SpanError::GzipCorrupt { offset: 0, message: format!("zlib could not start: {} ({})", e.message, e.code) }
 }
 
 /// Reads until `buf` is full or the reader ends.
@@ -76,34 +69,21 @@ fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize, SpanError> {
 /// Builds the span plan and access-point index of a gzip object, read once from `reader`, with a span about
 /// every `span_bytes` of uncompressed output. Verifies every member; any defect is a named error.
 /// An empty object (0 bytes) has no lines and one empty span.
-pub fn build_index<R: Read>(
-    mut reader: R,
-    span_bytes: u64,
-) -> Result<(SpanPlan, GzipIndex), SpanError> {
+pub fn build_index<R: Read>(mut reader: R, span_bytes: u64) -> Result<(SpanPlan, GzipIndex), SpanError> {
     let span_bytes = span_bytes.max(1);
     let mut input = vec![0u8; IN_CHUNK];
     let (mut lo, mut hi) = (0usize, fill(&mut reader, &mut input)?);
     let mut eof = hi < input.len();
     let mut tracker = LineTracker::new();
     tracker.add_boundary(0, 0);
-    let mut points = vec![AccessPoint {
-        out_offset: 0,
-        in_offset: 0,
-        bits: 0,
-        member_start: true,
-        window: Vec::new(),
-    }];
+    let mut points = vec![AccessPoint { out_offset: 0, in_offset: 0, bits: 0, member_start: true, window: Vec::new() }];
     if hi == 0 {
         let plan = SpanPlan {
             compression: Compression::Gzip,
             object_bytes: 0,
             uncompressed_bytes: 0,
             lines: 0,
-            spans: tracker
-                .into_spans(0, false)
-                .into_iter()
-                .map(|(span, _)| span)
-                .collect(),
+            spans: tracker.into_spans(0, false).into_iter().map(|(span, _)| span).collect(),
         };
         return Ok((plan, GzipIndex { points }));
     }
@@ -145,18 +125,15 @@ pub fn build_index<R: Read>(
                 tracker.add_boundary(consumed, consumed);
                 last_point = tracker.pos();
             }
-            inflater
-                .reset(Wrapper::Gzip)
-                .map_err(|e| corrupt(e, consumed))?;
+            inflater.reset(Wrapper::Gzip).map_err(|e| corrupt(e, consumed))?;
             in_member = true;
         }
         if filled == out.len() {
             out.copy_within(filled - WINDOW_BYTES..filled, 0);
             filled = WINDOW_BYTES;
         }
-        let step = inflater
-            .inflate(&input[lo..hi], &mut out[filled..], Flush::Block)
-            .map_err(|e| corrupt(e, consumed))?;
+        let step =
+            inflater.inflate(&input[lo..hi], &mut out[filled..], Flush::Block).map_err(|e| corrupt(e, consumed))?;
         lo += step.consumed;
         consumed += step.consumed as u64;
         tracker.feed(&out[filled..filled + step.produced], consumed);
@@ -178,10 +155,7 @@ pub fn build_index<R: Read>(
             last_point = tracker.pos();
         }
         if step.consumed == 0 && step.produced == 0 && lo < hi {
-            return Err(SpanError::GzipCorrupt {
-                offset: consumed,
-                message: "inflate made no progress".into(),
-            });
+            return Err(SpanError::GzipCorrupt { offset: consumed, message: "inflate made no progress".into() });
         }
     }
     let (uncompressed, lines) = (tracker.pos(), tracker.lines());

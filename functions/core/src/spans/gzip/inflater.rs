@@ -70,9 +70,7 @@ fn check(code: i32, strm: &z::z_stream) -> Result<i32, ZlibError> {
         String::new()
     } else {
         // SAFETY: zlib sets `msg` to null or to a static NUL-terminated string.
-        unsafe { CStr::from_ptr(strm.msg) }
-            .to_string_lossy()
-            .into_owned()
+        unsafe { CStr::from_ptr(strm.msg) }.to_string_lossy().into_owned()
     };
     Err(ZlibError { code, message })
 }
@@ -83,8 +81,7 @@ impl Inflater {
         let mut strm = Box::new(z::z_stream::default());
         let size = std::mem::size_of::<z::z_stream>() as i32;
         // SAFETY: `strm` is a valid, default-initialized z_stream (null allocators select zlib-rs's own).
-        let code =
-            unsafe { z::inflateInit2_(&mut *strm, wrapper.window_bits(), z::zlibVersion(), size) };
+        let code = unsafe { z::inflateInit2_(&mut *strm, wrapper.window_bits(), z::zlibVersion(), size) };
         check(code, &strm)?;
         Ok(Inflater { strm })
     }
@@ -115,12 +112,7 @@ impl Inflater {
     }
 
     /// Inflates from `input` into `output`.
-    pub fn inflate(
-        &mut self,
-        input: &[u8],
-        output: &mut [u8],
-        flush: Flush,
-    ) -> Result<Step, ZlibError> {
+    pub fn inflate(&mut self, input: &[u8], output: &mut [u8], flush: Flush) -> Result<Step, ZlibError> {
         let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
         let avail_out = u32::try_from(output.len()).unwrap_or(u32::MAX);
         self.strm.next_in = input.as_ptr();
@@ -146,10 +138,7 @@ impl Inflater {
         match code {
             // Z_BUF_ERROR only says no progress was possible with the buffers given.
             z::Z_BUF_ERROR => Ok(step),
-            z::Z_NEED_DICT => Err(ZlibError {
-                code,
-                message: "a preset dictionary is required".into(),
-            }),
+            z::Z_NEED_DICT => Err(ZlibError { code, message: "a preset dictionary is required".into() }),
             _ => check(code, &self.strm).map(|_| step),
         }
     }
@@ -182,9 +171,7 @@ mod tests {
         let mut gz = gzip(b"hello\nworld\n");
         let mut inf = Inflater::new(Wrapper::Gzip).map_err(|e| e.message)?;
         let mut out = [0u8; 64];
-        let step = inf
-            .inflate(&gz, &mut out, Flush::None)
-            .map_err(|e| e.message)?;
+        let step = inf.inflate(&gz, &mut out, Flush::None).map_err(|e| e.message)?;
         assert!(step.stream_end);
         assert_eq!(&out[..step.produced], b"hello\nworld\n");
         // Flip a CRC byte: zlib reports it.
