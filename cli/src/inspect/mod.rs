@@ -152,11 +152,11 @@ fn fill_report(
         let mut fills = Vec::new();
         let mut delivered = Ledger::default();
         batch_span(&mut *source, start, span.owned(), &builder, &mut out, |batch| -> io::Result<()> {
-            fills.push((batch.fill(), batch.events.len()));
+            fills.push((batch.fill(), batch.len()));
             delivered.record_delivered(&batch);
             if args.events {
-                for e in &batch.events {
-                    serde_json::to_writer(&mut *events_out, e)?;
+                for e in batch.events() {
+                    serde_json::to_writer(&mut *events_out, &e)?;
                     events_out.write_all(b"\n")?;
                 }
             }

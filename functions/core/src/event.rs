@@ -1,17 +1,18 @@
-//! One CloudWatch Logs event as elbship sends it, valid by construction.
+//! One CloudWatch Logs event as elbship sends it, valid by construction. Events borrow their message: the
+//! batcher copies it into its batch's text, so a line costs no allocation of its own.
 
 use crate::limits::EVENT_OVERHEAD_BYTES;
 use crate::limits::MAX_MESSAGE_BYTES;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A log event: epoch milliseconds and a non-empty message of at most
 /// [`MAX_MESSAGE_BYTES`](crate::limits::MAX_MESSAGE_BYTES).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Event<'a> {
     /// Milliseconds since the epoch, UTC.
     pub timestamp: i64,
     /// The message text.
-    pub message: String,
+    pub message: &'a str,
     /// Whether this event completes a line (false for all but the last part of a split line).
     #[serde(skip)]
     pub line_end: bool,
@@ -28,14 +29,14 @@ pub enum EventError {
     TooLarge(usize),
 }
 
-impl Event {
+impl<'a> Event<'a> {
     /// An event that completes a line; refuses what PutLogEvents would refuse.
-    pub fn new(timestamp: i64, message: String) -> Result<Event, EventError> {
+    pub fn new(timestamp: i64, message: &'a str) -> Result<Event<'a>, EventError> {
         Event::part(timestamp, message, true)
     }
 
     /// An event that may be one part of a split line.
-    pub fn part(timestamp: i64, message: String, line_end: bool) -> Result<Event, EventError> {
+    pub fn part(timestamp: i64, message: &'a str, line_end: bool) -> Result<Event<'a>, EventError> {
         if message.is_empty() {
             return Err(EventError::EmptyMessage);
         }
@@ -57,14 +58,15 @@ mod tests {
 
     #[test]
     fn refuses_what_cloudwatch_refuses() {
-        assert_eq!(Event::new(0, String::new()), Err(EventError::EmptyMessage));
-        assert_eq!(Event::new(0, "x".repeat(MAX_MESSAGE_BYTES + 1)), Err(EventError::TooLarge(MAX_MESSAGE_BYTES + 1)));
-        let e = Event::new(0, "x".repeat(MAX_MESSAGE_BYTES));
+        assert_eq!(Event::new(0, ""), Err(EventError::EmptyMessage));
+        let big = "x".repeat(MAX_MESSAGE_BYTES + 1);
+        assert_eq!(Event::new(0, &big), Err(EventError::TooLarge(MAX_MESSAGE_BYTES + 1)));
+        let e = Event::new(0, &big[1..]);
         assert_eq!(e.map(|e| e.size()), Ok(1_048_576));
     }
 
     #[test]
     fn size_counts_utf8_bytes() {
-        assert_eq!(Event::new(0, "é".into()).map(|e| e.size()), Ok(28));
+        assert_eq!(Event::new(0, "é").map(|e| e.size()), Ok(28));
     }
 }

@@ -138,7 +138,7 @@ impl Ledger {
     pub fn record_delivered(&mut self, batch: &crate::batch::Batch) {
         self.batches += 1;
         self.lines_delivered += batch.lines();
-        self.events_delivered += batch.events.len() as u64;
+        self.events_delivered += batch.len() as u64;
         self.message_bytes_delivered += batch.message_bytes() as u64;
     }
 

@@ -19,7 +19,7 @@
 //!     batches.push(b);
 //!     Ok::<(), std::convert::Infallible>(())
 //! }).unwrap();
-//! assert_eq!((out.ledger.lines_read, out.ledger.rejected.blank, batches[0].events.len()), (3, 1, 2));
+//! assert_eq!((out.ledger.lines_read, out.ledger.rejected.blank, batches[0].len()), (3, 1, 2));
 //! ```
 
 use crate::batch::{Batch, Batcher};

@@ -3,33 +3,66 @@
 //! Events are taken in arrival order; a batch closes when the next event would break a limit: 1,048,576 bytes
 //! (message bytes + 26 per event), 10,000 events, or a time span of 24 hours. Each closed batch is sorted by
 //! timestamp (stable, so equal times keep file order), because PutLogEvents fails the whole call otherwise.
-//! The same input always gives the same batches, and memory is bounded by one batch.
+//! The same input always gives the same batches, and memory is bounded by one batch: its messages live in
+//! one buffer, copied there once, so a line costs no allocation.
 //!
 //! ```
 //! use elbship_core::{batch::Batcher, event::Event};
 //! let mut batcher = Batcher::new();
 //! let mut batches = Vec::new();
 //! for ts in [3, 1, 2] {
-//!     batches.extend(batcher.push(Event::new(ts, format!("line {ts}")).unwrap()));
+//!     batches.extend(batcher.push(Event::new(ts, &format!("line {ts}")).unwrap()));
 //! }
 //! batches.extend(batcher.finish());
 //! assert_eq!(batches.len(), 1);
-//! assert_eq!(batches[0].events.iter().map(|e| e.timestamp).collect::<Vec<_>>(), [1, 2, 3]);
+//! assert_eq!(batches[0].events().map(|e| e.message).collect::<Vec<_>>(), ["line 1", "line 2", "line 3"]);
 //! ```
 
 use crate::event::Event;
 use crate::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN_MS};
 
-/// One PutLogEvents call's worth of events, in chronological order.
+/// Where one event's message sits in its batch's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    timestamp: i64,
+    start: u32,
+    len: u32,
+    line_end: bool,
+}
+
+/// One PutLogEvents call's worth of events, in chronological order. The messages live in one buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
-    /// Events sorted by timestamp.
-    pub events: Vec<Event>,
-    /// Bytes counted against the limit: message bytes + 26 per event.
-    pub bytes: usize,
+    text: String,
+    slots: Vec<Slot>,
+    bytes: usize,
 }
 
 impl Batch {
+    /// The events, sorted by timestamp.
+    pub fn events(&self) -> impl ExactSizeIterator<Item = Event<'_>> + '_ {
+        self.slots.iter().map(|s| Event {
+            timestamp: s.timestamp,
+            message: &self.text[s.start as usize..(s.start + s.len) as usize],
+            line_end: s.line_end,
+        })
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether the batch has no event (never true for a batch the batcher returns).
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Bytes counted against the limit: message bytes + 26 per event.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// How full the batch is against the byte limit, 0.0 to 1.0.
     pub fn fill(&self) -> f64 {
         self.bytes as f64 / MAX_BATCH_BYTES as f64
@@ -37,19 +70,25 @@ impl Batch {
 
     /// Lines this batch completes (split lines count on their last part).
     pub fn lines(&self) -> u64 {
-        self.events.iter().filter(|e| e.line_end).count() as u64
+        self.slots.iter().filter(|s| s.line_end).count() as u64
     }
 
     /// UTF-8 message bytes, without the per-event overhead.
     pub fn message_bytes(&self) -> usize {
-        self.events.iter().map(|e| e.message.len()).sum()
+        self.text.len()
+    }
+
+    /// The earliest and latest timestamps.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        Some((self.slots.first()?.timestamp, self.slots.last()?.timestamp))
     }
 }
 
 /// Accumulates events into batches.
 #[derive(Debug, Default)]
 pub struct Batcher {
-    events: Vec<Event>,
+    text: String,
+    slots: Vec<Slot>,
     bytes: usize,
     min_ts: i64,
     max_ts: i64,
@@ -61,41 +100,49 @@ impl Batcher {
         Self::default()
     }
 
-    fn fits(&self, event: &Event) -> bool {
-        if self.events.is_empty() {
+    fn fits(&self, event: &Event<'_>) -> bool {
+        if self.slots.is_empty() {
             return true;
         }
         let lo = self.min_ts.min(event.timestamp);
         let hi = self.max_ts.max(event.timestamp);
-        self.events.len() < MAX_BATCH_EVENTS
+        self.slots.len() < MAX_BATCH_EVENTS
             && self.bytes + event.size() <= MAX_BATCH_BYTES
             && hi - lo < MAX_BATCH_SPAN_MS
     }
 
-    /// Adds an event; returns the batch it closed when it did not fit.
-    pub fn push(&mut self, event: Event) -> Option<Batch> {
+    /// Adds an event (copying its message); returns the batch it closed when it did not fit.
+    pub fn push(&mut self, event: Event<'_>) -> Option<Batch> {
         let closed = if self.fits(&event) { None } else { self.finish() };
-        if self.events.is_empty() {
+        if self.slots.is_empty() {
             self.min_ts = event.timestamp;
             self.max_ts = event.timestamp;
+            // A batch's text never exceeds the byte limit: reserve it once.
+            self.text.reserve(MAX_BATCH_BYTES);
         } else {
             self.min_ts = self.min_ts.min(event.timestamp);
             self.max_ts = self.max_ts.max(event.timestamp);
         }
+        // Offsets fit in u32: a batch holds at most MAX_BATCH_BYTES of text.
+        self.slots.push(Slot {
+            timestamp: event.timestamp,
+            start: self.text.len() as u32,
+            len: event.message.len() as u32,
+            line_end: event.line_end,
+        });
+        self.text.push_str(event.message);
         self.bytes += event.size();
-        self.events.push(event);
         closed
     }
 
     /// Closes the batch in progress, if it has any event.
     pub fn finish(&mut self) -> Option<Batch> {
-        if self.events.is_empty() {
+        if self.slots.is_empty() {
             return None;
         }
-        let mut events = std::mem::take(&mut self.events);
-        events.sort_by_key(|e| e.timestamp);
-        let bytes = std::mem::take(&mut self.bytes);
-        Some(Batch { events, bytes })
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.sort_by_key(|s| s.timestamp);
+        Some(Batch { text: std::mem::take(&mut self.text), slots, bytes: std::mem::take(&mut self.bytes) })
     }
 }
 

@@ -2,25 +2,47 @@ use super::*;
 use crate::limits::{EVENT_OVERHEAD_BYTES, MAX_MESSAGE_BYTES};
 use proptest::prelude::*;
 
-fn run(events: &[Event]) -> Vec<Batch> {
+/// An owned event, for building inputs and comparing outputs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Owned {
+    timestamp: i64,
+    message: String,
+    line_end: bool,
+}
+
+fn run(events: &[Owned]) -> Vec<Batch> {
     let mut b = Batcher::new();
-    let mut out: Vec<Batch> = events.iter().cloned().filter_map(|e| b.push(e)).collect();
+    let mut out: Vec<Batch> = events
+        .iter()
+        .filter_map(|e| b.push(Event::part(e.timestamp, &e.message, e.line_end).unwrap_or_else(|e| panic!("{e}"))))
+        .collect();
     out.extend(b.finish());
     out
 }
 
-fn ev(ts: i64, len: usize) -> Event {
-    Event::new(ts, "m".repeat(len)).unwrap_or_else(|e| panic!("{e}"))
+fn owned(b: &Batch) -> Vec<Owned> {
+    b.events().map(|e| Owned { timestamp: e.timestamp, message: e.message.to_string(), line_end: e.line_end }).collect()
+}
+
+fn ev(ts: i64, len: usize) -> Owned {
+    Owned { timestamp: ts, message: "m".repeat(len), line_end: true }
+}
+
+fn size(e: &Owned) -> usize {
+    e.message.len() + EVENT_OVERHEAD_BYTES
 }
 
 fn assert_valid(batch: &Batch) {
-    assert!(!batch.events.is_empty());
-    assert!(batch.events.len() <= MAX_BATCH_EVENTS);
-    assert!(batch.bytes <= MAX_BATCH_BYTES);
-    assert_eq!(batch.bytes, batch.events.iter().map(Event::size).sum::<usize>());
-    assert!(batch.events.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
-    let span = batch.events.last().map_or(0, |e| e.timestamp) - batch.events[0].timestamp;
+    let events = owned(batch);
+    assert!(!events.is_empty() && !batch.is_empty());
+    assert!(events.len() <= MAX_BATCH_EVENTS);
+    assert!(batch.bytes() <= MAX_BATCH_BYTES);
+    assert_eq!(batch.bytes(), events.iter().map(size).sum::<usize>());
+    assert_eq!(batch.message_bytes(), events.iter().map(|e| e.message.len()).sum::<usize>());
+    assert!(events.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
+    let span = events[events.len() - 1].timestamp - events[0].timestamp;
     assert!(span < MAX_BATCH_SPAN_MS);
+    assert_eq!(batch.time_range(), Some((events[0].timestamp, events[events.len() - 1].timestamp)));
 }
 
 #[test]
@@ -33,9 +55,9 @@ fn byte_limit_counts_26_per_event() {
 
 #[test]
 fn event_count_limit() {
-    let events: Vec<Event> = (0..10_001).map(|i| ev(i, 1)).collect();
+    let events: Vec<Owned> = (0..10_001).map(|i| ev(i, 1)).collect();
     let batches = run(&events);
-    assert_eq!(batches.iter().map(|b| b.events.len()).collect::<Vec<_>>(), [10_000, 1]);
+    assert_eq!(batches.iter().map(Batch::len).collect::<Vec<_>>(), [10_000, 1]);
 }
 
 #[test]
@@ -49,15 +71,12 @@ fn twenty_four_hour_span_limit() {
 
 #[test]
 fn sorted_and_stable() {
-    let events = vec![
-        Event::new(5, "a".into()),
-        Event::new(1, "b".into()),
-        Event::new(5, "c".into()),
-        Event::new(1, "d".into()),
-    ];
-    let events: Vec<Event> = events.into_iter().flatten().collect();
+    let events: Vec<Owned> = [(5, "a"), (1, "b"), (5, "c"), (1, "d")]
+        .into_iter()
+        .map(|(t, m)| Owned { timestamp: t, message: m.into(), line_end: true })
+        .collect();
     let batches = run(&events);
-    let order: Vec<&str> = batches[0].events.iter().map(|e| e.message.as_str()).collect();
+    let order: Vec<&str> = batches[0].events().map(|e| e.message).collect();
     assert_eq!(order, ["b", "d", "a", "c"]);
 }
 
@@ -66,7 +85,7 @@ fn largest_events_go_one_per_batch() {
     let batches = run(&[ev(0, MAX_MESSAGE_BYTES), ev(0, MAX_MESSAGE_BYTES), ev(0, 1)]);
     assert_eq!(batches.len(), 3);
     batches.iter().for_each(assert_valid);
-    assert_eq!(batches[0].bytes, MAX_BATCH_BYTES);
+    assert_eq!(batches[0].bytes(), MAX_BATCH_BYTES);
 }
 
 #[test]
@@ -74,7 +93,7 @@ fn nothing_in_nothing_out() {
     assert!(run(&[]).is_empty());
 }
 
-fn arb_event() -> impl Strategy<Value = Event> {
+fn arb_event() -> impl Strategy<Value = Owned> {
     let size = prop_oneof![
         8 => 1usize..600,
         1 => 1usize..200_000,
@@ -84,8 +103,10 @@ fn arb_event() -> impl Strategy<Value = Event> {
         4 => 1_700_000_000_000i64..1_700_000_600_000,
         1 => 1_600_000_000_000i64..1_700_000_000_000,
     ];
-    (ts, size, any::<bool>()).prop_map(|(ts, len, end)| {
-        Event::part(ts, "é".repeat(len / 2) + &"x".repeat(len % 2), end).unwrap_or_else(|e| panic!("{e}"))
+    (ts, size, any::<bool>()).prop_map(|(ts, len, end)| Owned {
+        timestamp: ts,
+        message: "é".repeat(len / 2) + &"x".repeat(len % 2),
+        line_end: end,
     })
 }
 
@@ -97,25 +118,22 @@ proptest! {
         let batches = run(&events);
         batches.iter().for_each(assert_valid);
         // Every event comes out exactly once.
-        let mut sent: Vec<Event> = batches.iter().flat_map(|b| b.events.clone()).collect();
+        let mut sent: Vec<Owned> = batches.iter().flat_map(owned).collect();
         let mut given = events.clone();
-        let key = |e: &Event| (e.timestamp, e.message.clone(), e.line_end);
-        sent.sort_by_key(key);
-        given.sort_by_key(key);
+        sent.sort();
+        given.sort();
         prop_assert_eq!(sent, given);
         // Deterministic.
         prop_assert_eq!(run(&events), batches.clone());
         // Maximal: each batch closed only because the next event in arrival order did not fit.
         let mut next = 0;
         for (i, b) in batches.iter().enumerate() {
-            next += b.events.len();
-            if let Some(e) = events.get(next) {
-                let lo = b.events[0].timestamp.min(e.timestamp);
-                let hi = b.events[b.events.len() - 1].timestamp.max(e.timestamp);
+            next += b.len();
+            if let (Some(e), Some((first, last))) = (events.get(next), b.time_range()) {
+                let lo = first.min(e.timestamp);
+                let hi = last.max(e.timestamp);
                 prop_assert!(
-                    b.events.len() == MAX_BATCH_EVENTS
-                        || b.bytes + e.size() > MAX_BATCH_BYTES
-                        || hi - lo >= MAX_BATCH_SPAN_MS,
+                    b.len() == MAX_BATCH_EVENTS || b.bytes() + size(e) > MAX_BATCH_BYTES || hi - lo >= MAX_BATCH_SPAN_MS,
                     "batch {} closed early", i
                 );
             }

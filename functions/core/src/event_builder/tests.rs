@@ -9,12 +9,22 @@ fn opts(kind: LogKind, mode: MessageMode, policy: OldEventPolicy) -> EventOption
     EventOptions { kind, mode, policy, window: TimeWindow { now_ms: NOW, retention_days: None }, fallback_ms: FALLBACK }
 }
 
-fn build(o: EventOptions, lines: &[&[u8]]) -> (Vec<Event>, Ledger) {
+/// An event with its message owned, as the tests keep them.
+#[derive(Debug)]
+struct Sent {
+    timestamp: i64,
+    message: String,
+    line_end: bool,
+}
+
+fn build(o: EventOptions, lines: &[&[u8]]) -> (Vec<Sent>, Ledger) {
     let b = EventBuilder::new(o);
     let mut ledger = Ledger::default();
     let mut events = Vec::new();
     for line in lines {
-        b.line(line, &mut ledger, |e| events.push(e));
+        b.line(line, &mut ledger, |e| {
+            events.push(Sent { timestamp: e.timestamp, message: e.message.to_string(), line_end: e.line_end })
+        });
     }
     (events, ledger)
 }
