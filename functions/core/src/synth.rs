@@ -77,13 +77,23 @@ pub fn alb_line(rng: &mut Rng, ts_ms: i64) -> String {
 
 /// At least `min_bytes` of ALB lines, newline-terminated, starting at `start_ms`, a few ms apart.
 pub fn alb_log(seed: u64, start_ms: i64, min_bytes: usize) -> Vec<u8> {
-    let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(min_bytes + 1024);
-    let mut ts = start_ms;
-    while out.len() < min_bytes {
-        out.extend_from_slice(alb_line(&mut rng, ts).as_bytes());
-        out.push(b'\n');
+    // Writing to a Vec cannot fail.
+    let _ = write_alb_log(&mut out, seed, start_ms, min_bytes as u64);
+    out
+}
+
+/// Streams at least `min_bytes` of ALB lines to `w`, as [`alb_log`] makes them; returns the lines written.
+pub fn write_alb_log<W: std::io::Write>(mut w: W, seed: u64, start_ms: i64, min_bytes: u64) -> std::io::Result<u64> {
+    let mut rng = Rng::new(seed);
+    let (mut written, mut lines, mut ts) = (0u64, 0u64, start_ms);
+    while written < min_bytes {
+        let mut line = alb_line(&mut rng, ts);
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        lines += 1;
         ts += rng.below(5) as i64;
     }
-    out
+    Ok(lines)
 }

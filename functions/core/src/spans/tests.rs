@@ -220,3 +220,18 @@ proptest! {
         check(&data, &plan, &lines);
     }
 }
+
+#[test]
+fn compression_levels_and_access_points() -> Result<(), SpanError> {
+    let data = alb_log(11, 0, 4_000_000);
+    for level in 2..=9 {
+        let (plan, _) = build_index(&gzip_level(&data, level)[..], 256 * 1024)?;
+        assert!(plan.spans.len() >= 4, "level {level}: {} spans", plan.spans.len());
+    }
+    // zlib-ng/zlib-rs level 1 ("quick") writes one long deflate block: no boundary to cut at, so fewer
+    // spans than asked, and still every line once.
+    let gz = gzip_level(&data, 1);
+    let (plan, lines) = gzip_lines(&gz, 256 * 1024)?;
+    check(&data, &plan, &lines);
+    Ok(())
+}
