@@ -1,3 +1,4 @@
+//! Tests of [`super`]: the batch rules, each pinned by an example or a property.
 use super::*;
 use crate::limits::{EVENT_OVERHEAD_BYTES, MAX_MESSAGE_BYTES};
 use proptest::prelude::*;

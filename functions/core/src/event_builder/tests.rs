@@ -1,3 +1,4 @@
+//! Tests of [`super`]: the event_builder rules, each pinned by an example or a property.
 use super::*;
 use crate::limits::{MAX_EVENT_AGE_MS, MAX_MESSAGE_BYTES};
 

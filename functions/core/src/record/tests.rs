@@ -1,3 +1,4 @@
+//! Tests of [`super`]: the record rules, each pinned by an example or a property.
 use super::*;
 use serde_json::json;
 
