@@ -2,7 +2,6 @@
 //! be sent to CloudWatch Logs, and why anything would not.
 
 mod inspect;
-mod size;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -6,7 +6,6 @@
 
 mod report;
 
-use crate::size::parse_size;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use elbship_core::event_builder::{EventBuilder, EventOptions, MessageMode};
@@ -15,6 +14,7 @@ use elbship_core::kind::{Compression, LogKind};
 use elbship_core::ledger::Ledger;
 use elbship_core::pipeline::{batch_span, SpanOutput, TimeRange};
 use elbship_core::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::size::parse_size;
 use elbship_core::spans::{plan_object, span_source, SpanError};
 use elbship_core::timestamp::parse_cli_time;
 use report::{BatchStats, FileReport};

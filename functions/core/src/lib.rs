@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod record;
 pub mod s3_event;
+pub mod size;
 pub mod spans;
 pub mod synth;
 pub mod timestamp;

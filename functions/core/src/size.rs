@@ -1,4 +1,4 @@
-//! Byte sizes on the command line: `4194304`, `64KiB`, `4MiB`, `1GiB` (also `k`, `M`, `G`: binary units).
+//! Byte sizes in options and configuration: `4194304`, `64KiB`, `4MiB`, `1GiB` (also `k`, `M`, `G`: binary units).
 
 /// Parses a size in bytes; at least 1.
 pub fn parse_size(s: &str) -> Result<u64, String> {

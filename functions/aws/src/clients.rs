@@ -1,0 +1,35 @@
+//! SDK clients, built once per function from the standard AWS configuration (profile, Region,
+//! `AWS_ENDPOINT_URL`). With an endpoint override (the local stand-ins), S3 uses path-style addressing.
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use std::time::Duration;
+
+/// Attempts per CloudWatch Logs call: throttling and 5xx are retried with exponential backoff and jitter.
+pub const LOGS_MAX_ATTEMPTS: u32 = 8;
+
+/// Loads the standard configuration.
+pub async fn load() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// An S3 client.
+pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let builder = aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some());
+    aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// A CloudWatch Logs client that retries throttling and server errors [`LOGS_MAX_ATTEMPTS`] times.
+pub fn logs(config: &SdkConfig) -> aws_sdk_cloudwatchlogs::Client {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(LOGS_MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(10));
+    let builder = aws_sdk_cloudwatchlogs::config::Builder::from(config).retry_config(retry);
+    aws_sdk_cloudwatchlogs::Client::from_conf(builder.build())
+}
+
+/// A Step Functions client.
+pub fn sfn(config: &SdkConfig) -> aws_sdk_sfn::Client {
+    aws_sdk_sfn::Client::new(config)
+}

@@ -1,0 +1,170 @@
+//! The functions' configuration, read once from environment variables into a typed value; anything invalid
+//! fails the function at start, with the variable named.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `ELBSHIP_LOG_GROUP_TEMPLATE` | `/elbship/{account}/{region}/{lb_type}/{lb_name}` | target log group |
+//! | `ELBSHIP_LOG_STREAM_TEMPLATE` | `{kind}/{date}` | target log stream |
+//! | `ELBSHIP_MESSAGE_MODE` | `raw` | `raw` or `json` |
+//! | `ELBSHIP_OLD_EVENT_POLICY` | `reject` | `reject` or `restamp` |
+//! | `ELBSHIP_SPAN_SIZE` | `128MiB` | uncompressed bytes per span |
+//! | `ELBSHIP_SEND_CONCURRENCY` | `8` | concurrent PutLogEvents calls per span |
+//! | `ELBSHIP_MAP_CONCURRENCY` | `10` | spans shipped at once (Map MaxConcurrency, at most 40) |
+//! | `ELBSHIP_STAGING_BUCKET` | (required by plan) | where span indexes are kept |
+//! | `ELBSHIP_STAGING_PREFIX` | `elbship-staging/` | key prefix of span indexes |
+//! | `ELBSHIP_LOG_GROUP_RETENTION_DAYS` | none | retention of log groups elbship creates |
+//! | `ELBSHIP_STATE_MACHINE_ARN` | (required by start) | the state machine to start |
+
+use crate::error::ElbshipError;
+use elbship_core::event_builder::MessageMode;
+use elbship_core::naming::{Template, DEFAULT_LOG_GROUP_TEMPLATE, DEFAULT_LOG_STREAM_TEMPLATE};
+use elbship_core::policy::OldEventPolicy;
+use elbship_core::size::parse_size;
+use std::str::FromStr;
+
+/// Retention values CloudWatch Logs accepts (PutRetentionPolicy).
+pub const RETENTION_DAYS: [u32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// Everything the functions are configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Log group name template.
+    pub log_group: Template,
+    /// Log stream name template.
+    pub log_stream: Template,
+    /// Message mode.
+    pub mode: MessageMode,
+    /// Old-event policy.
+    pub policy: OldEventPolicy,
+    /// Uncompressed bytes per span.
+    pub span_bytes: u64,
+    /// Concurrent PutLogEvents calls per span.
+    pub send_concurrency: u32,
+    /// Spans shipped at once.
+    pub map_concurrency: u32,
+    /// Staging bucket for span indexes.
+    pub staging_bucket: Option<String>,
+    /// Staging key prefix.
+    pub staging_prefix: String,
+    /// Retention for log groups elbship creates.
+    pub retention_days: Option<u32>,
+    /// The state machine start launches.
+    pub state_machine_arn: Option<String>,
+}
+
+fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
+    ElbshipError::Config(format!("{var}: {why}"))
+}
+
+fn parsed<T: FromStr>(get: &impl Fn(&str) -> Option<String>, var: &str, default: &str) -> Result<T, ElbshipError>
+where
+    T::Err: std::fmt::Display,
+{
+    get(var).unwrap_or_else(|| default.to_string()).parse::<T>().map_err(|e| bad(var, e))
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, ElbshipError> {
+        Config::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads the configuration through `get` (a variable's value, or `None`).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ElbshipError> {
+        let template = |var: &str, default: &str| {
+            Template::parse(&get(var).unwrap_or_else(|| default.to_string())).map_err(|e| bad(var, e))
+        };
+        let span_bytes = parse_size(&get("ELBSHIP_SPAN_SIZE").unwrap_or_else(|| "128MiB".into()))
+            .map_err(|e| bad("ELBSHIP_SPAN_SIZE", e))?;
+        let send_concurrency: u32 = parsed(&get, "ELBSHIP_SEND_CONCURRENCY", "8")?;
+        if !(1..=64).contains(&send_concurrency) {
+            return Err(bad("ELBSHIP_SEND_CONCURRENCY", "must be 1 to 64"));
+        }
+        let map_concurrency: u32 = parsed(&get, "ELBSHIP_MAP_CONCURRENCY", "10")?;
+        if !(1..=40).contains(&map_concurrency) {
+            return Err(bad("ELBSHIP_MAP_CONCURRENCY", "must be 1 to 40 (inline Map)"));
+        }
+        let retention_days = match get("ELBSHIP_LOG_GROUP_RETENTION_DAYS") {
+            None => None,
+            Some(v) => {
+                let d: u32 = v.parse().map_err(|e| bad("ELBSHIP_LOG_GROUP_RETENTION_DAYS", e))?;
+                if !RETENTION_DAYS.contains(&d) {
+                    return Err(bad(
+                        "ELBSHIP_LOG_GROUP_RETENTION_DAYS",
+                        format!("{d} is not one of {RETENTION_DAYS:?}"),
+                    ));
+                }
+                Some(d)
+            }
+        };
+        let mut staging_prefix = get("ELBSHIP_STAGING_PREFIX").unwrap_or_else(|| "elbship-staging/".into());
+        if !staging_prefix.is_empty() && !staging_prefix.ends_with('/') {
+            staging_prefix.push('/');
+        }
+        Ok(Config {
+            log_group: template("ELBSHIP_LOG_GROUP_TEMPLATE", DEFAULT_LOG_GROUP_TEMPLATE)?,
+            log_stream: template("ELBSHIP_LOG_STREAM_TEMPLATE", DEFAULT_LOG_STREAM_TEMPLATE)?,
+            mode: parsed(&get, "ELBSHIP_MESSAGE_MODE", "raw")?,
+            policy: parsed(&get, "ELBSHIP_OLD_EVENT_POLICY", "reject")?,
+            span_bytes,
+            send_concurrency,
+            map_concurrency,
+            staging_bucket: get("ELBSHIP_STAGING_BUCKET"),
+            staging_prefix,
+            retention_days,
+            state_machine_arn: get("ELBSHIP_STATE_MACHINE_ARN"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ElbshipError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() -> Result<(), ElbshipError> {
+        let c = cfg(&[])?;
+        assert_eq!((c.mode, c.policy, c.span_bytes), (MessageMode::Raw, OldEventPolicy::Reject, 128 << 20));
+        assert_eq!((c.send_concurrency, c.map_concurrency, c.staging_prefix.as_str()), (8, 10, "elbship-staging/"));
+        assert_eq!((c.retention_days, c.staging_bucket), (None, None));
+        Ok(())
+    }
+
+    #[test]
+    fn every_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("ELBSHIP_MESSAGE_MODE", "xml"),
+            ("ELBSHIP_OLD_EVENT_POLICY", "drop"),
+            ("ELBSHIP_SPAN_SIZE", "lots"),
+            ("ELBSHIP_SEND_CONCURRENCY", "0"),
+            ("ELBSHIP_MAP_CONCURRENCY", "41"),
+            ("ELBSHIP_LOG_GROUP_RETENTION_DAYS", "2"),
+            ("ELBSHIP_LOG_GROUP_TEMPLATE", "{bogus}"),
+        ] {
+            let e = cfg(&[(var, value)]).err().map(|e| (e.name(), e.to_string()));
+            assert!(matches!(&e, Some(("ConfigInvalid", m)) if m.contains(var)), "{var}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn values_are_read() -> Result<(), ElbshipError> {
+        let c = cfg(&[
+            ("ELBSHIP_MESSAGE_MODE", "json"),
+            ("ELBSHIP_SPAN_SIZE", "4MiB"),
+            ("ELBSHIP_STAGING_PREFIX", "tmp"),
+            ("ELBSHIP_LOG_GROUP_RETENTION_DAYS", "30"),
+        ])?;
+        assert_eq!(
+            (c.mode, c.span_bytes, c.staging_prefix.as_str(), c.retention_days),
+            (MessageMode::Json, 4 << 20, "tmp/", Some(30))
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,131 @@
+//! The errors elbship's functions fail with. Each has a stable name, which Lambda reports as `errorType` and
+//! the state machine's Retry and Catch match; only errors raised before anything was delivered are retryable.
+
+use elbship_core::spans::SpanError;
+use elbship_core::verify::VerifyError;
+
+/// A function failure, by name.
+#[derive(Debug, thiserror::Error)]
+pub enum ElbshipError {
+    /// The key is not an ELB log.
+    #[error("s3://{bucket}/{key} is not an ELB log: {reason}")]
+    NotALog {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+    /// The object no longer has the ETag the event named: it was replaced.
+    #[error("s3://{bucket}/{key} changed: its ETag is no longer {etag}; the new version has its own event")]
+    ObjectChanged {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// The ETag that was expected.
+        etag: String,
+    },
+    /// The object does not exist.
+    #[error("s3://{bucket}/{key} does not exist")]
+    ObjectMissing {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+    },
+    /// S3 failed after the SDK's retries; nothing was delivered, so the state machine retries.
+    #[error("S3 failed: {0}")]
+    S3Unavailable(String),
+    /// S3 refused a request it will refuse again (access denied, bad request).
+    #[error("S3 refused the request: {0}")]
+    S3Refused(String),
+    /// The object's bytes are not what its kind promises.
+    #[error(transparent)]
+    Span(SpanError),
+    /// CloudWatch Logs failed after the SDK's retries, before anything was delivered; retryable.
+    #[error("CloudWatch Logs failed before anything was delivered: {0}")]
+    LogsUnavailable(String),
+    /// CloudWatch Logs refused a request it will refuse again.
+    #[error("CloudWatch Logs refused the request: {0}")]
+    LogsRefused(String),
+    /// Some batches were delivered, then sending failed: not retried, which would deliver them twice.
+    #[error("span {span} stopped after delivering {lines_delivered} lines in {batches} batches: {cause}")]
+    ShipIncomplete {
+        /// The span.
+        span: u32,
+        /// Lines delivered before the failure.
+        lines_delivered: u64,
+        /// Batches delivered before the failure.
+        batches: u64,
+        /// What failed.
+        cause: String,
+    },
+    /// Step Functions failed after the SDK's retries.
+    #[error("Step Functions failed: {0}")]
+    StepFunctions(String),
+    /// The function's input is not what the state machine sends.
+    #[error("bad input: {0}")]
+    BadInput(String),
+    /// The function's configuration is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The execution cannot prove every line was accounted for.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+}
+
+impl ElbshipError {
+    /// The stable name (`errorType`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ElbshipError::NotALog { .. } => "NotALog",
+            ElbshipError::ObjectChanged { .. } => "ObjectChanged",
+            ElbshipError::ObjectMissing { .. } => "ObjectMissing",
+            ElbshipError::S3Unavailable(_) => "S3Unavailable",
+            ElbshipError::S3Refused(_) => "S3Refused",
+            ElbshipError::Span(e) => e.name(),
+            ElbshipError::LogsUnavailable(_) => "LogsUnavailable",
+            ElbshipError::LogsRefused(_) => "LogsRefused",
+            ElbshipError::ShipIncomplete { .. } => "ShipIncomplete",
+            ElbshipError::StepFunctions(_) => "StepFunctionsUnavailable",
+            ElbshipError::BadInput(_) => "BadInput",
+            ElbshipError::Config(_) => "ConfigInvalid",
+            ElbshipError::Verify(_) => VerifyError::NAME,
+        }
+    }
+
+    /// Names the state machine retries: failures before anything was delivered.
+    pub const RETRYABLE: [&'static str; 3] = ["S3Unavailable", "LogsUnavailable", "StepFunctionsUnavailable"];
+}
+
+impl From<SpanError> for ElbshipError {
+    /// A failed read of the object's body is S3's failure (retryable); anything else is the data's.
+    fn from(e: SpanError) -> Self {
+        match e {
+            SpanError::Read(io) => ElbshipError::S3Unavailable(format!("reading the object body: {io}")),
+            other => ElbshipError::Span(other),
+        }
+    }
+}
+
+impl From<ElbshipError> for lambda_runtime::Diagnostic {
+    fn from(e: ElbshipError) -> Self {
+        lambda_runtime::Diagnostic { error_type: e.name().to_string(), error_message: e.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostics_carry_the_stable_name() {
+        let d: lambda_runtime::Diagnostic = ElbshipError::Span(SpanError::GzipTruncated { offset: 9 }).into();
+        assert_eq!(d.error_type, "GzipTruncated");
+        assert!(d.error_message.contains("byte 9"));
+        let d: lambda_runtime::Diagnostic = ElbshipError::S3Unavailable("x".into()).into();
+        assert!(ElbshipError::RETRYABLE.contains(&d.error_type.as_str()));
+    }
+}

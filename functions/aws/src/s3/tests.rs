@@ -1,0 +1,65 @@
+//! Tests of [`super`]: conditional reads and their failures through the real SDK with aws-smithy-mocks.
+
+use super::*;
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
+use aws_sdk_s3::types::error::NoSuchKey;
+use aws_sdk_s3::Client;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+fn object() -> ObjectRef {
+    ObjectRef { bucket: "b".into(), key: "k".into(), size: 10, etag: "\"e1\"".into() }
+}
+
+async fn read_all(r: Box<dyn Read + Send>) -> Vec<u8> {
+    tokio::task::spawn_blocking(move || {
+        let mut r = r;
+        let mut v = Vec::new();
+        r.read_to_end(&mut v).map(|_| v).unwrap_or_default()
+    })
+    .await
+    .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn ranged_reads_are_conditional_on_the_etag() {
+    let rule = mock!(Client::get_object)
+        .match_requests(|r| r.range() == Some("bytes=2-5") && r.if_match() == Some("\"e1\""))
+        .then_output(|| GetObjectOutput::builder().body(ByteStream::from_static(b"2345")).build());
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, [&rule]));
+    let r = s3.open(&object(), Some((2, 6))).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read_all(r).await, b"2345");
+}
+
+#[tokio::test]
+async fn an_empty_range_makes_no_request() {
+    let rule = mock!(Client::get_object).then_output(|| GetObjectOutput::builder().build());
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, [&rule]));
+    let r = s3.open(&object(), Some((4, 4))).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(read_all(r).await.is_empty());
+    assert_eq!(rule.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_replaced_object_is_named() {
+    let rule = mock!(Client::get_object).sequence().http_status(412, None).build();
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, [&rule]));
+    let e = s3.open(&object(), None).await.err();
+    assert_eq!(e.map(|e| e.name()), Some("ObjectChanged"));
+}
+
+#[tokio::test]
+async fn missing_objects_and_outages_are_told_apart() {
+    let missing = mock!(Client::get_object).then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()));
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, [&missing]));
+    assert_eq!(s3.open(&object(), None).await.err().map(|e| e.name()), Some("ObjectMissing"));
+
+    let down = mock!(Client::get_object).sequence().http_status(503, None).times(3).build();
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, RuleMode::Sequential, [&down], |c| c
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(3))));
+    assert_eq!(s3.open(&object(), None).await.err().map(|e| e.name()), Some("S3Unavailable"));
+    assert_eq!(down.num_calls(), 3);
+
+    let denied = mock!(Client::get_object).sequence().http_status(403, None).build();
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, [&denied]));
+    assert_eq!(s3.open(&object(), None).await.err().map(|e| e.name()), Some("S3Refused"));
+}

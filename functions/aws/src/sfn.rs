@@ -1,0 +1,87 @@
+//! Starting one execution per object, idempotently: the execution name comes from bucket, key and ETag, and
+//! its input is the object alone, so a duplicated event or a second `elbship ship` starts nothing new.
+
+use crate::error::ElbshipError;
+use aws_sdk_sfn::error::ProvideErrorMetadata;
+use elbship_core::job::ObjectRef;
+use elbship_core::key::{classify_key, KeyClass};
+use elbship_core::naming::execution_name;
+use serde::Serialize;
+
+/// What starting an object did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum StartOutcome {
+    /// A new execution.
+    Started {
+        /// The object.
+        key: String,
+        /// Its execution.
+        execution_arn: String,
+    },
+    /// The execution existed already (running or closed): the object is, or was, being shipped.
+    AlreadyStarted {
+        /// The object.
+        key: String,
+        /// Its execution.
+        execution_arn: String,
+    },
+    /// Not a log: nothing to ship.
+    Skipped {
+        /// The object.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The ARN of the execution `name` of a state machine.
+pub fn execution_arn(state_machine_arn: &str, name: &str) -> String {
+    format!("{}:{name}", state_machine_arn.replacen(":stateMachine:", ":execution:", 1))
+}
+
+/// Starts the state machine for one object, unless it is not a log.
+pub async fn start_object(
+    client: &aws_sdk_sfn::Client,
+    state_machine_arn: &str,
+    object: &ObjectRef,
+) -> Result<StartOutcome, ElbshipError> {
+    let log = match classify_key(&object.key) {
+        KeyClass::Log(log) => log,
+        KeyClass::TestFile { .. } => {
+            return Ok(StartOutcome::Skipped {
+                key: object.key.clone(),
+                reason: "the ELB test file that enabling access logging writes".into(),
+            })
+        }
+        KeyClass::NotALog { reason } => return Ok(StartOutcome::Skipped { key: object.key.clone(), reason }),
+    };
+    let name = execution_name(&object.bucket, &object.key, &object.etag, Some(&log));
+    let input = serde_json::to_string(object).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
+    let arn = execution_arn(state_machine_arn, &name);
+    match client.start_execution().state_machine_arn(state_machine_arn).name(&name).input(input).send().await {
+        Ok(out) => {
+            Ok(StartOutcome::Started { key: object.key.clone(), execution_arn: out.execution_arn().to_string() })
+        }
+        Err(e) if e.code() == Some("ExecutionAlreadyExists") => {
+            Ok(StartOutcome::AlreadyStarted { key: object.key.clone(), execution_arn: arn })
+        }
+        Err(e) => Err(ElbshipError::StepFunctions(format!(
+            "StartExecution {name}: {}",
+            e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execution_arns() {
+        assert_eq!(
+            execution_arn("arn:aws:states:us-east-1:123456789012:stateMachine:elbship", "n"),
+            "arn:aws:states:us-east-1:123456789012:execution:elbship:n"
+        );
+    }
+}
