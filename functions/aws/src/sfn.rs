@@ -3,7 +3,7 @@
 
 use crate::error::ElbshipError;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
-use elbship_core::job::ObjectRef;
+use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
 use elbship_core::key::{classify_key, KeyClass};
 use elbship_core::naming::execution_name;
 use serde::Serialize;
@@ -45,6 +45,7 @@ pub async fn start_object(
     client: &aws_sdk_sfn::Client,
     state_machine_arn: &str,
     object: &ObjectRef,
+    options: ShipOptions,
 ) -> Result<StartOutcome, ElbshipError> {
     let log = match classify_key(&object.key) {
         KeyClass::Log(log) => log,
@@ -57,7 +58,8 @@ pub async fn start_object(
         KeyClass::NotALog { reason } => return Ok(StartOutcome::Skipped { key: object.key.clone(), reason }),
     };
     let name = execution_name(&object.bucket, &object.key, &object.etag, Some(&log));
-    let input = serde_json::to_string(object).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
+    let input = PlanInput { object: object.clone(), options };
+    let input = serde_json::to_string(&input).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
     let arn = execution_arn(state_machine_arn, &name);
     match client.start_execution().state_machine_arn(state_machine_arn).name(&name).input(input).send().await {
         Ok(out) => {

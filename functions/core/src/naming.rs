@@ -141,13 +141,18 @@ fn legal_length(mut name: String) -> String {
     name
 }
 
+/// A stable hexadecimal id for one version of one object (SHA-256 of bucket, key and ETag, 30 hex digits).
+pub fn object_id(bucket: &str, key: &str, etag: &str) -> String {
+    let etag = etag.trim_matches('"');
+    let digest = Sha256::digest(format!("{bucket}\n{key}\n{etag}").as_bytes());
+    digest.iter().take(15).map(|b| format!("{b:02x}")).collect()
+}
+
 /// The Step Functions execution name for one version of one object: the same bucket, key and ETag always give
 /// the same name, so StartExecution is idempotent across duplicated events. At most 80 characters of
 /// `[A-Za-z0-9_-]`: the load balancer name and end time for people, a SHA-256 prefix for uniqueness.
 pub fn execution_name(bucket: &str, key: &str, etag: &str, object: Option<&LogObject>) -> String {
-    let etag = etag.trim_matches('"');
-    let digest = Sha256::digest(format!("{bucket}\n{key}\n{etag}").as_bytes());
-    let hash: String = digest.iter().take(15).map(|b| format!("{b:02x}")).collect();
+    let hash = object_id(bucket, key, etag);
     let label = object.map_or_else(
         || "object".to_string(),
         |o| format!("{}_{}", o.lb_name, crate::timestamp::format_ms(o.end_time_ms).replace([':', '.', '-'], "")),

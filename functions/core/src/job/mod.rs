@@ -29,6 +29,34 @@ pub struct ObjectRef {
     pub etag: String,
 }
 
+/// Per-execution choices that override the functions' configuration (for example `restamp` to backfill
+/// archives older than 14 days). They are part of the execution's input, not of its name: the same object
+/// version is shipped once, whatever the options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipOptions {
+    /// Message mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<crate::event_builder::MessageMode>,
+    /// Old-event policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::policy::OldEventPolicy>,
+}
+
+/// The state machine's input: one object, and options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInput {
+    /// The object.
+    #[serde(flatten)]
+    pub object: ObjectRef,
+    /// Overrides.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub options: ShipOptions,
+}
+
+fn is_default(o: &ShipOptions) -> bool {
+    *o == ShipOptions::default()
+}
+
 /// A place in S3.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct S3Location {

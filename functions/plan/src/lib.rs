@@ -1,0 +1,100 @@
+//! The plan function: takes the object an execution was started for, classifies its key, makes sure the target
+//! log group and stream exist, reads the object once (conditional on its ETag), counting its lines and verifying
+//! gzip integrity, cuts it into spans, stores the gzip index when there is more than one span, and returns a
+//! small plan: offsets and counts only, far under the 256 KiB state limit for any object size.
+
+use elbship_aws::config::Config;
+use elbship_aws::error::ElbshipError;
+use elbship_aws::logs::LogSink;
+use elbship_aws::s3::Objects;
+use elbship_core::event_builder::EventOptions;
+use elbship_core::job::{coarsen, Job, PlanInput, PlanOutput, PlanSummary, S3Location, MAX_SPANS};
+use elbship_core::key::{classify_key, KeyClass};
+use elbship_core::kind::Compression;
+use elbship_core::naming::object_id;
+use elbship_core::policy::TimeWindow;
+use elbship_core::spans::gzip::{encode_index, GzipIndex};
+use elbship_core::spans::{plan_object, SpanError};
+
+/// What the plan function works with.
+#[derive(Debug, Clone)]
+pub struct PlanDeps {
+    /// S3.
+    pub objects: Objects,
+    /// CloudWatch Logs.
+    pub logs: LogSink,
+    /// Configuration.
+    pub config: Config,
+}
+
+/// Plans one object; `now_ms` fixes the time window for every worker of the execution.
+pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<PlanOutput, ElbshipError> {
+    let PlanInput { object, options } = input;
+    let log = match classify_key(&object.key) {
+        KeyClass::Log(log) => log,
+        KeyClass::TestFile { .. } => {
+            return Err(ElbshipError::NotALog {
+                bucket: object.bucket,
+                key: object.key,
+                reason: "the ELB test file".into(),
+            })
+        }
+        KeyClass::NotALog { reason } => {
+            return Err(ElbshipError::NotALog { bucket: object.bucket, key: object.key, reason })
+        }
+    };
+    let cfg = &deps.config;
+    let log_group = cfg.log_group.log_group(&log);
+    let log_stream = cfg.log_stream.log_stream(&log);
+    let retention_days = deps.logs.ensure(&log_group, &log_stream, cfg.retention_days).await?;
+
+    let compression = log.kind.compression();
+    let reader = deps.objects.open(&object, None).await?;
+    let span_bytes = cfg.span_bytes;
+    let (plan, index) = tokio::task::spawn_blocking(move || plan_object(compression, reader, span_bytes))
+        .await
+        .map_err(|e| ElbshipError::BadInput(format!("planning task failed: {e}")))??;
+    let (plan, firsts) = coarsen(plan, MAX_SPANS);
+    plan.check_cover().map_err(|e| ElbshipError::Span(SpanError::IndexCorrupt(e.to_string())))?;
+
+    let index_location = match index {
+        Some(GzipIndex { points }) if plan.spans.len() > 1 => {
+            let bucket = cfg.staging_bucket.clone().ok_or_else(|| {
+                ElbshipError::Config("ELBSHIP_STAGING_BUCKET is required to ship gzip objects in several spans".into())
+            })?;
+            let kept = GzipIndex { points: firsts.iter().map(|&i| points[i].clone()).collect() };
+            let location = S3Location {
+                bucket,
+                key: format!("{}{}.idx", cfg.staging_prefix, object_id(&object.bucket, &object.key, &object.etag)),
+            };
+            deps.objects.put_bytes(&location, encode_index(&kept)?).await?;
+            Some(location)
+        }
+        _ => None,
+    };
+    debug_assert!(compression == Compression::Gzip || index_location.is_none());
+    let summary = PlanSummary {
+        lines: plan.lines,
+        object_bytes: plan.object_bytes,
+        uncompressed_bytes: plan.uncompressed_bytes,
+        span_count: plan.spans.len() as u32,
+        map_concurrency: cfg.map_concurrency,
+    };
+    tracing::info!(key = object.key, lines = plan.lines, spans = plan.spans.len(), log_group, log_stream, "planned");
+    let job = Job {
+        events: EventOptions {
+            kind: log.kind,
+            mode: options.mode.unwrap_or(cfg.mode),
+            policy: options.policy.unwrap_or(cfg.policy),
+            window: TimeWindow { now_ms, retention_days },
+            fallback_ms: log.end_time_ms,
+        },
+        object,
+        kind: log.kind,
+        log_group,
+        log_stream,
+        index: index_location,
+        send_concurrency: cfg.send_concurrency,
+    };
+    Ok(PlanOutput { job, spans: plan.spans, summary })
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The local AWS stack: moto server (S3, CloudWatch Logs, Step Functions executing the ASL), `cargo lambda watch`
+serving the four functions, and the router between them, all on 127.0.0.1.
+
+  stack.py up     start everything in the background, create the buckets and the state machine, print the
+                  environment to use as `export NAME=value` lines (also written to .local/env)
+  stack.py down   stop exactly what `up` started
+  stack.py env    print the environment of the running stack
+
+Settings (environment): ELBSHIP_LOCAL_SPAN_SIZE (default 1MiB, so that small objects get several spans),
+ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_DEFINITION (a state machine definition to use instead of
+statemachine/elbship.asl.json with the function ARNs substituted).
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE = ROOT / ".local"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+FUNCTIONS = ["elbship-start", "elbship-plan", "elbship-ship", "elbship-verify"]
+LOG_BUCKET = "elbship-logs"
+STAGING_BUCKET = "elbship-staging"
+STATE_MACHINE = "elbship"
+CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
+         "AWS_DEFAULT_REGION": REGION}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, what, proc, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with {proc.returncode}; see {STATE}/{what}.log")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not listen on {port} within {timeout}s; see {STATE}/{what}.log")
+
+
+def spawn(name, cmd, env):
+    log = open(STATE / f"{name}.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    return proc
+
+
+def function_arn(name):
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+
+def definition():
+    custom = os.environ.get("ELBSHIP_LOCAL_DEFINITION")
+    text = Path(custom).read_text() if custom else (ROOT / "statemachine" / "elbship.asl.json").read_text()
+    for key, fn in [("PlanFunctionArn", "elbship-plan"), ("ShipFunctionArn", "elbship-ship"),
+                    ("VerifyFunctionArn", "elbship-verify")]:
+        text = text.replace("${" + key + "}", function_arn(fn))
+    json.loads(text)
+    return text
+
+
+def invoke(router, name, payload):
+    req = urllib.request.Request(f"http://127.0.0.1:{router}/2015-03-31/functions/{name}/invocations",
+                                 data=json.dumps(payload).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=900) as resp:
+        return resp.status, resp.headers.get("X-Amz-Function-Error"), resp.read()
+
+
+def up():
+    if (STATE / "stack.json").exists():
+        down(quiet=True)
+    STATE.mkdir(exist_ok=True)
+    moto, router, lam = free_port(), free_port(), free_port()
+    endpoint = f"http://127.0.0.1:{router}"
+    base = {**os.environ, **CREDS}
+    pids = {}
+    try:
+        p = spawn("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(moto)], {**base, "MOTO_PORT": str(router)})
+        pids["moto"] = p.pid
+        wait_port(moto, "moto", p)
+        config = urllib.request.Request(f"http://127.0.0.1:{moto}/moto-api/config", method="POST",
+                                        data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode())
+        urllib.request.urlopen(config, timeout=30).read()
+
+        p = spawn("router", [sys.executable, str(ROOT / "tests/local/router.py"), "--port", str(router), "--moto-port",
+                             str(moto), "--lambda-port", str(lam), "--functions", ",".join(FUNCTIONS)], base)
+        pids["router"] = p.pid
+        wait_port(router, "router", p)
+
+        sm_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
+        fenv = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "ELBSHIP_STAGING_BUCKET": STAGING_BUCKET,
+            "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
+            "ELBSHIP_SPAN_SIZE": os.environ.get("ELBSHIP_LOCAL_SPAN_SIZE", "1MiB"),
+            "ELBSHIP_MAP_CONCURRENCY": os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4"),
+            "AWS_LAMBDA_LOG_LEVEL": "info",
+            **CREDS,
+        }
+        env_args = [a for k, v in fenv.items() for a in ("--env-var", f"{k}={v}")]
+        concurrency = os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4")
+        cmd = ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(lam), "--ignore-changes",
+               "--concurrency", str(int(concurrency) + 2), *env_args]
+        p = spawn("lambda", cmd, base)
+        pids["lambda"] = p.pid
+        wait_port(lam, "lambda", p)
+        for fn in FUNCTIONS:  # the first invoke of each function builds and starts it
+            invoke(router, fn, {"warmup": True})
+
+        import boto3  # installed with moto
+        session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3 = session.client("s3", endpoint_url=endpoint)
+        for bucket in (LOG_BUCKET, STAGING_BUCKET):
+            s3.create_bucket(Bucket=bucket)
+        sfn = session.client("stepfunctions", endpoint_url=endpoint)
+        sfn.create_state_machine(name=STATE_MACHINE, definition=definition(), type="STANDARD",
+                                 roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
+    except BaseException:
+        (STATE / "stack.json").write_text(json.dumps({"pids": pids}))
+        down(quiet=True)
+        raise
+    exports = {
+        **CREDS,
+        "AWS_ENDPOINT_URL": endpoint,
+        "ELBSHIP_BUCKET": LOG_BUCKET,
+        "ELBSHIP_STAGING_BUCKET": STAGING_BUCKET,
+        "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
+        "ELBSHIP_LAMBDA_ENDPOINT": endpoint,
+    }
+    (STATE / "stack.json").write_text(json.dumps({"pids": pids, "ports": {"moto": moto, "router": router, "lambda": lam},
+                                                  "exports": exports}))
+    text = "".join(f"export {k}={v}\n" for k, v in exports.items())
+    (STATE / "env").write_text(text)
+    print(text, end="")
+
+
+def down(quiet=False):
+    path = STATE / "stack.json"
+    if not path.exists():
+        if not quiet:
+            print("no local stack is running", file=sys.stderr)
+        return
+    pids = json.loads(path.read_text()).get("pids", {})
+    for name, pid in reversed(list(pids.items())):
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    deadline = time.time() + 10
+    for pid in pids.values():
+        while time.time() < deadline:
+            try:
+                os.killpg(pid, 0)
+                time.sleep(0.1)
+            except ProcessLookupError:
+                break
+        else:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    path.unlink()
+    (STATE / "env").unlink(missing_ok=True)
+    if not quiet:
+        print("local stack stopped", file=sys.stderr)
+
+
+def env():
+    path = STATE / "env"
+    if not path.exists():
+        raise SystemExit("no local stack is running: make local-up")
+    print(path.read_text(), end="")
+
+
+if __name__ == "__main__":
+    {"up": up, "down": down, "env": env}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: sys.exit(__doc__))()
