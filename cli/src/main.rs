@@ -1,7 +1,9 @@
 //! `elbship`: the command line. `elbship inspect` runs the core pipeline on local files and reports what would
-//! be sent to CloudWatch Logs, and why anything would not.
+//! be sent to CloudWatch Logs, and why anything would not; `elbship ship` starts the deployed (or local) state
+//! machine for objects already in S3 and can wait for their verified counts.
 
 mod inspect;
+mod ship;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,12 +20,15 @@ struct Cli {
 enum Command {
     /// Inspect local log files: kind, lines, time range, spans, batches, and the ledger of what would be sent.
     Inspect(inspect::InspectArgs),
+    /// Ship objects already in S3: start, for every object under a prefix, what its S3 event would start.
+    Ship(ship::ShipArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Ship(args) => ship::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

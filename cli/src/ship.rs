@@ -1,0 +1,122 @@
+//! `elbship ship s3://BUCKET/KEY-OR-PREFIX [--wait]`: backfills. For every object under the prefix it starts
+//! exactly what the object's S3 event would start, through the same execution naming, so running it twice (or
+//! alongside the event) ships nothing twice. With `--wait` it follows the executions and prints, per object, the
+//! status and the verified counts, and fails if any execution failed.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use elbship_aws::clients;
+use elbship_aws::s3::Objects;
+use elbship_aws::sfn::{start_object, StartOutcome};
+use elbship_core::event_builder::MessageMode;
+use elbship_core::job::ShipOptions;
+use elbship_core::policy::OldEventPolicy;
+use elbship_core::verify::Verified;
+use std::time::{Duration, Instant};
+
+/// Options of `elbship ship`.
+#[derive(Debug, Args)]
+pub struct ShipArgs {
+    /// s3://BUCKET/KEY or s3://BUCKET/PREFIX
+    url: String,
+    /// Follow the executions and print their verified counts; exit 1 if any failed.
+    #[arg(long)]
+    wait: bool,
+    /// The state machine's ARN (default: $ELBSHIP_STATE_MACHINE_ARN).
+    #[arg(long, env = "ELBSHIP_STATE_MACHINE_ARN")]
+    state_machine: String,
+    /// Message mode for these executions (default: the functions' configuration).
+    #[arg(long)]
+    mode: Option<MessageMode>,
+    /// Old-event policy for these executions; `restamp` ships archives older than 14 days.
+    #[arg(long)]
+    policy: Option<OldEventPolicy>,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 3600)]
+    timeout: u64,
+}
+
+fn parse_url(url: &str) -> Result<(String, String)> {
+    let rest = url.strip_prefix("s3://").with_context(|| format!("{url:?} is not an s3:// URL"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        bail!("{url:?} names no bucket");
+    }
+    Ok((bucket.to_string(), prefix.to_string()))
+}
+
+/// Runs the command; `Ok(false)` when an execution failed.
+pub fn run(args: &ShipArgs) -> Result<bool> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(ship(args))
+}
+
+async fn ship(args: &ShipArgs) -> Result<bool> {
+    let (bucket, prefix) = parse_url(&args.url)?;
+    let sdk = clients::load().await;
+    let sfn = clients::sfn(&sdk);
+    let objects = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix).await?;
+    if objects.is_empty() {
+        bail!("no object under s3://{bucket}/{prefix}");
+    }
+    let options = ShipOptions { mode: args.mode, policy: args.policy };
+    let mut follow = Vec::new();
+    for object in &objects {
+        match start_object(&sfn, &args.state_machine, object, options).await? {
+            StartOutcome::Started { key, execution_arn } => {
+                println!("started   {key}");
+                follow.push((key, execution_arn));
+            }
+            StartOutcome::AlreadyStarted { key, execution_arn } => {
+                println!("existing  {key} (already started: not shipped again)");
+                follow.push((key, execution_arn));
+            }
+            StartOutcome::Skipped { key, reason } => println!("skipped   {key}: {reason}"),
+        }
+    }
+    if !args.wait {
+        return Ok(true);
+    }
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let mut all_ok = true;
+    for (key, arn) in follow {
+        let d = loop {
+            let d = sfn.describe_execution().execution_arn(&arn).send().await.with_context(|| format!("DescribeExecution {arn}"))?;
+            if d.status().as_str() != "RUNNING" {
+                break d;
+            }
+            if Instant::now() > deadline {
+                bail!("{key}: still running after {}s", args.timeout);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        let status = d.status().as_str().to_string();
+        match (status.as_str(), d.output().map(serde_json::from_str::<Verified>)) {
+            ("SUCCEEDED", Some(Ok(v))) => {
+                let (l, r) = (&v.ledger, &v.ledger.rejected);
+                println!(
+                    "SUCCEEDED {key}\n          {} lines read, {} delivered as {} events in {} batches to {}:{}; rejected: blank {}, too_old {}, expired {}, too_new {}",
+                    l.lines_read, l.lines_delivered, l.events_delivered, l.batches, v.log_group, v.log_stream, r.blank, r.too_old, r.expired, r.too_new
+                );
+            }
+            _ => {
+                all_ok &= status == "SUCCEEDED";
+                println!("{status:9} {key}\n          {}: {}", d.error().unwrap_or("-"), d.cause().unwrap_or("-"));
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_url;
+
+    #[test]
+    fn urls() {
+        assert_eq!(parse_url("s3://b/AWSLogs/1/").ok(), Some(("b".into(), "AWSLogs/1/".into())));
+        assert_eq!(parse_url("s3://b").ok(), Some(("b".into(), String::new())));
+        assert!(parse_url("b/k").is_err());
+        assert!(parse_url("s3:///k").is_err());
+    }
+}
