@@ -81,7 +81,12 @@ async fn ship(args: &ShipArgs) -> Result<bool> {
     let mut all_ok = true;
     for (key, arn) in follow {
         let d = loop {
-            let d = sfn.describe_execution().execution_arn(&arn).send().await.with_context(|| format!("DescribeExecution {arn}"))?;
+            let d = sfn
+                .describe_execution()
+                .execution_arn(&arn)
+                .send()
+                .await
+                .with_context(|| format!("DescribeExecution {arn}"))?;
             if d.status().as_str() != "RUNNING" {
                 break d;
             }

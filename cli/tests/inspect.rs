@@ -78,24 +78,8 @@ fn every_documented_sample_is_delivered_as_written() {
 }
 
 fn edge_case_log() -> (Vec<u8>, usize) {
-    let t = |s: &str| {
-        format!("http {s} app/my-lb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366")
-    };
-    let mut text = Vec::new();
-    let mut add = |line: &[u8]| {
-        text.extend_from_slice(line);
-        text.push(b'\n');
-    };
-    add(format!("{} \"GET http://x/ HTTP/1.1\" \"agent \\\"quoted\\\"\"", t("2022-02-15T23:30:00.000002Z")).as_bytes()); // escaped quotes
-    add(format!("{} \"GET http://x/caf\u{e9}/\u{2713} HTTP/1.1\" \"-\"", t("2022-02-15T23:29:00.5Z")).as_bytes()); // multi-byte, out of order
-    add(&[t("2022-02-15T23:31:00Z").as_bytes(), b" \"GET /\xff\xfe HTTP/1.1\""].concat()); // invalid UTF-8
-    add(b""); // blank
-    add(format!("{} \"GET /{} HTTP/1.1\"", t("2022-02-15T23:32:00Z"), "a".repeat(1_200_000)).as_bytes()); // 1.2 MB
-    add(t("2022-01-27T00:00:00Z").as_bytes()); // 20 days old
-    add(format!("{} new-field \"another one\"", t("2022-02-15T23:33:00Z")).as_bytes()); // unknown trailing fields
-    add(b"garbage without a time\r"); // CRLF, unreadable time
-    text.extend_from_slice(t("2022-02-15T23:34:00Z").as_bytes()); // no final newline
-    (text, 9)
+    let e = elbship_core::synth::edge_case_log(NOW_MS);
+    (e.text, e.lines as usize)
 }
 
 #[test]

@@ -88,7 +88,7 @@ def up():
     base = {**os.environ, **CREDS}
     pids = {}
     try:
-        p = spawn("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(moto)], {**base, "MOTO_PORT": str(router)})
+        p = spawn("moto", [sys.executable, str(ROOT / "tests/local/moto_server.py"), "-H", "127.0.0.1", "-p", str(moto)], {**base, "MOTO_PORT": str(router)})
         pids["moto"] = p.pid
         wait_port(moto, "moto", p)
         config = urllib.request.Request(f"http://127.0.0.1:{moto}/moto-api/config", method="POST",

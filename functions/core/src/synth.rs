@@ -97,3 +97,44 @@ pub fn write_alb_log<W: std::io::Write>(mut w: W, seed: u64, start_ms: i64, min_
     }
     Ok(lines)
 }
+
+/// An ALB log of every edge case, relative to `now_ms`, and what each line is.
+#[derive(Debug, Clone)]
+pub struct EdgeCases {
+    /// The object's bytes.
+    pub text: Vec<u8>,
+    /// Lines in it.
+    pub lines: u64,
+    /// Lines a `reject` run delivers (all but the blank and the 20-day-old line).
+    pub delivered_with_reject: u64,
+}
+
+/// The edge cases the pipeline must account for: escaped quotes, multi-byte UTF-8, lines out of time order,
+/// invalid UTF-8, a blank line, a 1.2 MB line, a line 20 days old, unknown trailing fields, a CRLF line with an
+/// unreadable time, and no final newline.
+pub fn edge_case_log(now_ms: i64) -> EdgeCases {
+    let minute = 60_000;
+    let micro = |ms: i64| format_ms(ms).replace('Z', "002Z");
+    let plain = |ms: i64| format_ms(ms).replace(".000Z", "Z");
+    let t = |time: String| {
+        format!(
+            "http {time} app/my-lb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366"
+        )
+    };
+    let mut text = Vec::new();
+    let mut add = |line: &[u8]| {
+        text.extend_from_slice(line);
+        text.push(b'\n');
+    };
+    add(format!("{} \"GET http://x/ HTTP/1.1\" \"agent \\\"quoted\\\"\"", t(micro(now_ms - 30 * minute))).as_bytes());
+    add(format!("{} \"GET http://x/caf\u{e9}/\u{2713} HTTP/1.1\" \"-\"", t(format_ms(now_ms - 31 * minute + 500)))
+        .as_bytes());
+    add(&[t(plain(now_ms - 29 * minute)).as_bytes(), b" \"GET /\xff\xfe HTTP/1.1\""].concat());
+    add(b"");
+    add(format!("{} \"GET /{} HTTP/1.1\"", t(plain(now_ms - 28 * minute)), "a".repeat(1_200_000)).as_bytes());
+    add(t(plain(now_ms - 20 * 24 * 60 * minute)).as_bytes());
+    add(format!("{} new-field \"another one\"", t(plain(now_ms - 27 * minute))).as_bytes());
+    add(b"garbage without a time\r");
+    text.extend_from_slice(t(plain(now_ms - 26 * minute)).as_bytes());
+    EdgeCases { text, lines: 9, delivered_with_reject: 7 }
+}

@@ -46,7 +46,6 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
     let cfg = &deps.config;
     let log_group = cfg.log_group.log_group(&log);
     let log_stream = cfg.log_stream.log_stream(&log);
-    let retention_days = deps.logs.ensure(&log_group, &log_stream, cfg.retention_days).await?;
 
     let compression = log.kind.compression();
     let reader = deps.objects.open(&object, None).await?;
@@ -54,6 +53,8 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
     let (plan, index) = tokio::task::spawn_blocking(move || plan_object(compression, reader, span_bytes))
         .await
         .map_err(|e| ElbshipError::BadInput(format!("planning task failed: {e}")))??;
+    // Only an object that read back whole and intact gets a log group and stream.
+    let retention_days = deps.logs.ensure(&log_group, &log_stream, cfg.retention_days).await?;
     let (plan, firsts) = coarsen(plan, MAX_SPANS);
     plan.check_cover().map_err(|e| ElbshipError::Span(SpanError::IndexCorrupt(e.to_string())))?;
 

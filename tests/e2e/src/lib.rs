@@ -1,1 +1,242 @@
-//! Helpers for the end-to-end tests.
+//! What the end-to-end tests share: a connection to the local stack (`make local-up`), objects put into its
+//! log bucket, executions started as the S3 event would start them and followed to their end, CloudWatch Logs
+//! read back, and the events the core says a file must become.
+
+use aws_sdk_cloudwatchlogs::Client as Logs;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client as S3;
+use aws_sdk_sfn::Client as Sfn;
+use elbship_aws::clients;
+use elbship_aws::sfn::{start_object, StartOutcome};
+use elbship_core::event_builder::{EventBuilder, EventOptions, MessageMode};
+use elbship_core::job::{ObjectRef, ShipOptions};
+use elbship_core::key::parse_file_name;
+use elbship_core::ledger::Ledger;
+use elbship_core::pipeline::{batch_span, SpanOutput};
+use elbship_core::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::spans::{plan_object, span_source};
+use elbship_core::timestamp::format_ms;
+use std::convert::Infallible;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// An event as CloudWatch Logs holds it.
+pub type Stored = (i64, String);
+
+/// The local stack, from the environment `make local-up` prints.
+pub struct Stack {
+    /// S3.
+    pub s3: S3,
+    /// Step Functions.
+    pub sfn: Sfn,
+    /// CloudWatch Logs.
+    pub logs: Logs,
+    /// The log bucket.
+    pub bucket: String,
+    /// The state machine.
+    pub state_machine: String,
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// SUCCEEDED, FAILED, ...
+    pub status: String,
+    /// The output (the verified summary).
+    pub output: Option<serde_json::Value>,
+    /// The error name.
+    pub error: Option<String>,
+    /// The cause.
+    pub cause: Option<String>,
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A name no earlier run against the same stack used.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:x}{:x}", std::process::id() % 0xfff, now_ms() % 0xffffff)
+}
+
+/// An ELB key of the given kind for load balancer `lb`, ending at `end_ms`.
+pub fn key(kind: &str, lb: &str, end_ms: i64, random: &str) -> String {
+    let end = format_ms(end_ms);
+    let (date, compact) =
+        (&end[..10], format!("{}{}{}T{}{}Z", &end[0..4], &end[5..7], &end[8..10], &end[11..13], &end[14..16]));
+    let dir = format!("AWSLogs/123456789012/elasticloadbalancing/us-east-1/{}", date.replace('-', "/"));
+    let base = "123456789012_elasticloadbalancing_us-east-1";
+    let file = match kind {
+        "alb_access" => format!("{base}_app.{lb}.50dc6c495c0c9188_{compact}_10.0.0.1_{random}.log.gz"),
+        "alb_connection" => format!("conn_log.{base}_app.{lb}.50dc6c495c0c9188_{compact}_10.0.0.1_{random}.log.gz"),
+        "nlb_access" => format!("{base}_net.{lb}.c6e77e28c25b2234_{compact}_{random}.log.gz"),
+        _ => format!("{base}_{lb}_{compact}_10.0.0.1_{random}.log"),
+    };
+    format!("prefix.with.dots/{dir}/{file}")
+}
+
+/// gzip, one member.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = e.write_all(data);
+    e.finish().unwrap_or_default()
+}
+
+/// The events a file must become (timestamp, message), sorted, and the ledger, as the core computes them.
+pub fn expected(
+    key: &str,
+    bytes: &[u8],
+    now_ms: i64,
+    mode: MessageMode,
+    policy: OldEventPolicy,
+) -> (Vec<Stored>, Ledger) {
+    let name = key.rsplit('/').next().unwrap_or_default();
+    let file = parse_file_name(name).unwrap_or_else(|e| panic!("{e}"));
+    let compression = file.kind.compression();
+    let (plan, index) = plan_object(compression, bytes, u64::MAX).unwrap_or_else(|e| panic!("{e}"));
+    let span = &plan.spans[0];
+    let point = index.as_ref().map(|i| &i.points[0]);
+    let (mut source, start) = span_source(compression, span, point, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let opts = EventOptions {
+        kind: file.kind,
+        mode,
+        policy,
+        window: TimeWindow { now_ms, retention_days: None },
+        fallback_ms: file.end_time_ms,
+    };
+    let mut out = SpanOutput::default();
+    let mut events = Vec::new();
+    batch_span(&mut *source, start, span.owned(), &EventBuilder::new(opts), &mut out, |b| {
+        out_events(&b, &mut events);
+        Ok::<(), Infallible>(())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    events.sort();
+    (events, out.ledger)
+}
+
+fn out_events(b: &elbship_core::batch::Batch, into: &mut Vec<Stored>) {
+    into.extend(b.events().map(|e| (e.timestamp, e.message.to_string())));
+}
+
+impl Stack {
+    /// Connects to the running local stack; panics with what to do when there is none.
+    pub async fn connect() -> Stack {
+        let need = |v: &str| {
+            std::env::var(v).unwrap_or_else(|_| {
+                panic!(
+                    "{v} is not set: start the local stack (make local-up) and export its environment, or run make e2e"
+                )
+            })
+        };
+        need("AWS_ENDPOINT_URL");
+        let sdk = clients::load().await;
+        Stack {
+            s3: clients::s3(&sdk),
+            sfn: clients::sfn(&sdk),
+            logs: clients::logs(&sdk),
+            bucket: need("ELBSHIP_BUCKET"),
+            state_machine: need("ELBSHIP_STATE_MACHINE_ARN"),
+        }
+    }
+
+    /// Puts an object into the log bucket.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> ObjectRef {
+        let size = bytes.len() as u64;
+        let out = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("PutObject {key}: {e:?}"));
+        ObjectRef { bucket: self.bucket.clone(), key: key.into(), size, etag: out.e_tag().unwrap_or_default().into() }
+    }
+
+    /// Runs the start function's handler on the EventBridge event S3 sends for the object.
+    pub async fn start(&self, o: &ObjectRef) -> Vec<StartOutcome> {
+        let event = serde_json::json!({
+            "version": "0", "detail-type": "Object Created", "source": "aws.s3",
+            "detail": {"bucket": {"name": o.bucket}, "object": {"key": o.key, "size": o.size, "etag": o.etag.trim_matches('"')}}
+        });
+        elbship_start::handle(&event, &self.sfn, &self.state_machine).await.unwrap_or_else(|e| panic!("start: {e}"))
+    }
+
+    /// Starts the object with per-execution options, as `elbship ship --policy ...` does.
+    pub async fn start_with(&self, o: &ObjectRef, options: ShipOptions) -> StartOutcome {
+        start_object(&self.sfn, &self.state_machine, o, options).await.unwrap_or_else(|e| panic!("start: {e}"))
+    }
+
+    /// Follows an execution to its end.
+    pub async fn wait(&self, arn: &str) -> Finished {
+        for _ in 0..1200 {
+            let d = self.sfn.describe_execution().execution_arn(arn).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+            if d.status().as_str() != "RUNNING" {
+                return Finished {
+                    status: d.status().as_str().to_string(),
+                    output: d.output().and_then(|o| serde_json::from_str(o).ok()),
+                    error: d.error().map(str::to_string),
+                    cause: d.cause().map(str::to_string),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!("{arn} still running after 5 minutes")
+    }
+
+    /// Executions of the state machine whose name starts with `prefix`.
+    pub async fn executions(&self, prefix: &str) -> usize {
+        let out = self
+            .sfn
+            .list_executions()
+            .state_machine_arn(&self.state_machine)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        out.executions().iter().filter(|e| e.name().starts_with(prefix)).count()
+    }
+
+    /// Every event of a stream, sorted; empty when the group or stream does not exist.
+    pub async fn events(&self, group: &str, stream: &str) -> Vec<Stored> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .logs
+                .get_log_events()
+                .log_group_name(group)
+                .log_stream_name(stream)
+                .start_from_head(true)
+                .set_next_token(token.clone())
+                .send()
+                .await;
+            let Ok(page) = page else { return out };
+            let n = page.events().len();
+            out.extend(
+                page.events()
+                    .iter()
+                    .map(|e| (e.timestamp().unwrap_or_default(), e.message().unwrap_or_default().to_string())),
+            );
+            let next = page.next_forward_token().map(str::to_string);
+            if n == 0 || next == token {
+                break;
+            }
+            token = next;
+        }
+        out.sort();
+        out
+    }
+}
+
+/// The execution ARN a start reported.
+pub fn arn_of(outcome: &StartOutcome) -> String {
+    match outcome {
+        StartOutcome::Started { execution_arn, .. } | StartOutcome::AlreadyStarted { execution_arn, .. } => {
+            execution_arn.clone()
+        }
+        StartOutcome::Skipped { key, reason } => panic!("{key} was skipped: {reason}"),
+    }
+}

@@ -1,0 +1,240 @@
+//! End to end against the local stack (`make e2e` starts it): S3 objects in, through real Step Functions
+//! executions running the real functions, CloudWatch Logs read back and compared event by event with what the
+//! core says each file must become.
+
+use elbship_aws::sfn::StartOutcome;
+use elbship_core::event_builder::MessageMode;
+use elbship_core::job::ShipOptions;
+use elbship_core::policy::OldEventPolicy;
+use elbship_core::synth::{alb_log, edge_case_log};
+use elbship_e2e::{arn_of, expected, gzip, key, now_ms, unique, Finished, Stack, Stored};
+use serde_json::Value;
+
+const MINUTE: i64 = 60_000;
+
+fn group(lb_type: &str, lb: &str) -> String {
+    format!("/elbship/123456789012/us-east-1/{lb_type}/{lb}")
+}
+
+fn ledger(f: &Finished) -> Value {
+    assert_eq!(f.status, "SUCCEEDED", "{:?}: {:?}", f.error, f.cause);
+    f.output.as_ref().map(|o| o["ledger"].clone()).unwrap_or_default()
+}
+
+fn out_str(f: &Finished, field: &str) -> String {
+    f.output.as_ref().and_then(|o| o[field].as_str()).unwrap_or_default().to_string()
+}
+
+async fn ship(stack: &Stack, key: &str, bytes: Vec<u8>) -> Finished {
+    let o = stack.put(key, bytes).await;
+    let started = stack.start(&o).await;
+    assert_eq!(started.len(), 1);
+    assert!(matches!(started[0], StartOutcome::Started { .. }), "{started:?}");
+    stack.wait(&arn_of(&started[0])).await
+}
+
+#[tokio::test]
+async fn every_edge_case_is_delivered_or_counted_event_by_event() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("edge");
+    let edge = edge_case_log(now);
+    // Two gzip members, cut mid-line.
+    let cut = edge.text.len() / 2;
+    let mut bytes = gzip(&edge.text[..cut]);
+    bytes.extend(gzip(&edge.text[cut..]));
+    let k = key("alb_access", &lb, now - 5 * MINUTE, "edge1");
+    let f = ship(&stack, &k, bytes.clone()).await;
+    let l = ledger(&f);
+    assert_eq!(l["lines_read"], edge.lines);
+    assert_eq!(l["lines_delivered"], edge.delivered_with_reject);
+    assert_eq!((l["rejected"]["blank"].as_u64(), l["rejected"]["too_old"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(l["adjusted"]["invalid_utf8"], 1);
+    assert_eq!(l["adjusted"]["split_oversize"], 1);
+    assert_eq!(l["adjusted"]["timestamp_fallback"], 1);
+    let stored = stack.events(&out_str(&f, "log_group"), &out_str(&f, "log_stream")).await;
+    let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
+    assert_eq!(stored.len(), 8, "7 lines, one of them in two parts");
+    assert_eq!(stored, want);
+}
+
+#[tokio::test]
+async fn a_gzip_object_in_many_spans_delivers_every_line_once() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("spans");
+    let text = alb_log(5, now - 50 * MINUTE, 6_000_000);
+    let bytes = gzip(&text);
+    let k = key("alb_access", &lb, now - 5 * MINUTE, "many1");
+    let f = ship(&stack, &k, bytes.clone()).await;
+    let spans = f.output.as_ref().and_then(|o| o["spans"].as_u64()).unwrap_or_default();
+    assert!(spans >= 4, "the local stack cuts 1 MiB spans: {spans}");
+    let stored = stack.events(&group("app", &lb), &out_str(&f, "log_stream")).await;
+    let (want, ledger) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
+    assert_eq!(ledger.lines_read, text.iter().filter(|&&b| b == b'\n').count() as u64);
+    assert_eq!(stored.len(), want.len());
+    assert_eq!(stored, want);
+}
+
+#[tokio::test]
+async fn the_same_object_started_twice_ships_once() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("twice");
+    let bytes = gzip(&alb_log(6, now - 20 * MINUTE, 200_000));
+    let k = key("alb_access", &lb, now - 5 * MINUTE, "twice1");
+    let o = stack.put(&k, bytes).await;
+    let first = stack.start(&o).await;
+    let second = stack.start(&o).await;
+    assert!(matches!(second[0], StartOutcome::AlreadyStarted { .. }) || arn_of(&first[0]) == arn_of(&second[0]));
+    let f = stack.wait(&arn_of(&first[0])).await;
+    let third = stack.start(&o).await;
+    assert!(matches!(third[0], StartOutcome::AlreadyStarted { .. }), "{third:?}");
+    assert_eq!(stack.executions(&lb).await, 1);
+    let stored = stack.events(&group("app", &lb), &out_str(&f, "log_stream")).await;
+    let delivered = ledger(&f)["lines_delivered"].as_u64().unwrap_or_default();
+    assert_eq!(stored.len() as u64, delivered);
+    let mut unique_events: Vec<&Stored> = stored.iter().collect();
+    unique_events.dedup();
+    assert_eq!(unique_events.len(), stored.len(), "no event twice");
+}
+
+#[tokio::test]
+async fn corrupt_objects_fail_by_name_and_claim_nothing() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let gz = gzip(&alb_log(7, now - 20 * MINUTE, 300_000));
+    for (name, bytes, error) in [
+        ("trunc", gz[..gz.len() / 2].to_vec(), "GzipTruncated"),
+        ("plain", b"plain text under a .gz name\n".to_vec(), "NotGzip"),
+    ] {
+        let lb = unique(name);
+        let k = key("alb_access", &lb, now - 5 * MINUTE, name);
+        let f = ship(&stack, &k, bytes).await;
+        assert_eq!(f.status, "FAILED");
+        assert_eq!(f.error.as_deref(), Some(error), "{:?}", f.cause);
+        assert!(stack.events(&group("app", &lb), "alb_access").await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn the_test_file_and_other_keys_start_nothing() {
+    let stack = Stack::connect().await;
+    let tag = unique("skip");
+    for k in [format!("{tag}/AWSLogs/123456789012/ELBAccessLogTestFile"), format!("{tag}/index.html")] {
+        let o = stack.put(&k, b"Enable AccessLog for ELB: my-lb".to_vec()).await;
+        let started = stack.start(&o).await;
+        assert!(matches!(&started[0], StartOutcome::Skipped { .. }), "{started:?}");
+    }
+    assert_eq!(stack.executions("object_").await, 0);
+}
+
+#[tokio::test]
+async fn old_events_rejected_or_restamped() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let old = now - 20 * 24 * 60 * MINUTE;
+    let text = alb_log(8, old, 100_000);
+    let lines = text.iter().filter(|&&b| b == b'\n').count() as u64;
+
+    let lb = unique("old");
+    let f = ship(&stack, &key("alb_access", &lb, old + 5 * MINUTE, "rej"), gzip(&text)).await;
+    let l = ledger(&f);
+    assert_eq!((l["lines_delivered"].as_u64(), l["rejected"]["too_old"].as_u64()), (Some(0), Some(lines)));
+    assert!(stack.events(&group("app", &lb), &out_str(&f, "log_stream")).await.is_empty());
+
+    let lb = unique("restamp");
+    let o = stack.put(&key("alb_access", &lb, old + 5 * MINUTE, "res"), gzip(&text)).await;
+    let started = stack.start_with(&o, ShipOptions { policy: Some(OldEventPolicy::Restamp), mode: None }).await;
+    let f = stack.wait(&arn_of(&started)).await;
+    let l = ledger(&f);
+    assert_eq!((l["lines_delivered"].as_u64(), l["adjusted"]["restamped"].as_u64()), (Some(lines), Some(lines)));
+    let stored = stack.events(&group("app", &lb), &out_str(&f, "log_stream")).await;
+    assert_eq!(stored.len() as u64, lines);
+    assert!(stored.iter().all(|(ts, _)| (now..now + 10 * MINUTE).contains(ts)), "stamped with the run's now");
+    let text = String::from_utf8_lossy(&text);
+    let mut messages: Vec<&str> = stored.iter().map(|(_, m)| m.as_str()).collect();
+    let mut lines_in_file: Vec<&str> = text.lines().collect();
+    messages.sort_unstable();
+    lines_in_file.sort_unstable();
+    assert_eq!(messages, lines_in_file, "the original time stays in the message");
+}
+
+#[tokio::test]
+async fn documented_samples_of_every_kind_and_an_empty_object() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../functions/core/fixtures");
+    for (kind, lb_type) in
+        [("alb_access", "app"), ("alb_connection", "app"), ("nlb_access", "net"), ("clb_access", "classic")]
+    {
+        let text = std::fs::read(dir.join(format!("{kind}.log"))).unwrap_or_default();
+        let bytes = if kind == "clb_access" { text.clone() } else { gzip(&text) };
+        let lb = unique("doc");
+        let k = key(kind, &lb, now - 5 * MINUTE, "doc1");
+        let o = stack.put(&k, bytes.clone()).await;
+        // The samples are years old: ship them restamped, and compare by message.
+        let f = stack
+            .wait(&arn_of(
+                &stack.start_with(&o, ShipOptions { policy: Some(OldEventPolicy::Restamp), mode: None }).await,
+            ))
+            .await;
+        let l = ledger(&f);
+        let lines = String::from_utf8_lossy(&text).lines().count() as u64;
+        assert_eq!(l["lines_delivered"].as_u64(), Some(lines), "{kind}");
+        let stored = stack.events(&group(lb_type, &lb), &out_str(&f, "log_stream")).await;
+        let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Restamp);
+        let messages = |v: &[Stored]| {
+            let mut m: Vec<String> = v.iter().map(|(_, m)| m.clone()).collect();
+            m.sort();
+            m
+        };
+        assert_eq!(messages(&stored), messages(&want), "{kind}");
+    }
+    let lb = unique("empty");
+    let f = ship(&stack, &key("alb_access", &lb, now - 5 * MINUTE, "empty"), Vec::new()).await;
+    assert_eq!(ledger(&f)["lines_read"], 0);
+}
+
+#[tokio::test]
+async fn the_local_stack_refuses_what_aws_refuses() {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+    let stack = Stack::connect().await;
+    let group = unique("/strict");
+    let _ = stack.logs.create_log_group().log_group_name(&group).send().await;
+    let _ = stack.logs.create_log_stream().log_group_name(&group).log_stream_name("s").send().await;
+    let now = now_ms();
+    let ev = |ts: i64, msg: &str| {
+        InputLogEvent::builder().timestamp(ts).message(msg).build().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let big = "x".repeat(600_000);
+    let cases: Vec<(&str, Vec<InputLogEvent>)> = vec![
+        ("10,001 events", (0..10_001).map(|_| ev(now, "a")).collect()),
+        ("over 1,048,576 bytes", vec![ev(now, &big), ev(now, &big)]),
+        ("an event over 1 MB", vec![ev(now, &"y".repeat(1_048_551))]),
+        ("more than 24 hours", vec![ev(now - 25 * 60 * MINUTE, "a"), ev(now, "b")]),
+        ("out of order", vec![ev(now, "a"), ev(now - 1, "b")]),
+        ("an empty message", vec![ev(now, "")]),
+    ];
+    for (what, events) in cases {
+        let put = stack
+            .logs
+            .put_log_events()
+            .log_group_name(&group)
+            .log_stream_name("s")
+            .set_log_events(Some(events))
+            .send()
+            .await;
+        let code = put.as_ref().err().and_then(|e| aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata::code(e));
+        assert_eq!(code, Some("InvalidParameterException"), "{what} must be refused");
+    }
+    let ok = stack
+        .logs
+        .put_log_events()
+        .log_group_name(&group)
+        .log_stream_name("s")
+        .log_events(ev(now, "fine"))
+        .send()
+        .await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
