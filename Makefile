@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help build test lint fmt bench example
+.PHONY: help build test unit e2e lint fmt bench example demo deps local-up local-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,8 +15,26 @@ lint: ## cargo fmt --check and clippy -D warnings
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test: lint ## Lint, then run every test
-	$(CARGO) test --workspace
+test: lint unit e2e ## Everything CI runs: lint, unit and integration tests, end-to-end tests on the local stack
+
+unit: ## Unit and integration tests (no AWS stand-ins needed)
+	$(CARGO) test --workspace --exclude elbship-e2e
+
+e2e: ## End-to-end tests: starts the local stack, runs tests/e2e against it, stops it
+	scripts/e2e.sh
+
+demo: ## Ship sample logs of every kind through the whole pipeline on the local stand-ins
+	scripts/demo.sh
+
+deps: ## Install moto and cargo-lambda (pinned) when missing
+	scripts/install-deps.sh
+
+local-up: deps ## Start the local stack in the background; prints the environment to export
+	$(CARGO) build --workspace --bins
+	@python3 tests/local/stack.py up
+
+local-down: ## Stop the local stack
+	@python3 tests/local/stack.py down
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

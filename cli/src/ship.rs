@@ -100,8 +100,8 @@ async fn ship(args: &ShipArgs) -> Result<bool> {
             ("SUCCEEDED", Some(Ok(v))) => {
                 let (l, r) = (&v.ledger, &v.ledger.rejected);
                 println!(
-                    "SUCCEEDED {key}\n          {} lines read, {} delivered as {} events in {} batches to {}:{}; rejected: blank {}, too_old {}, expired {}, too_new {}",
-                    l.lines_read, l.lines_delivered, l.events_delivered, l.batches, v.log_group, v.log_stream, r.blank, r.too_old, r.expired, r.too_new
+                    "SUCCEEDED {key}\n          {} lines read in {} spans, {} delivered as {} events in {} batches to {}:{}; rejected: blank {}, too_old {}, expired {}, too_new {}",
+                    l.lines_read, v.spans, l.lines_delivered, l.events_delivered, l.batches, v.log_group, v.log_stream, r.blank, r.too_old, r.expired, r.too_new
                 );
             }
             _ => {

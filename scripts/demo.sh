@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make demo: on a fresh clone, ship sample ELB logs of every kind through the whole pipeline on the local AWS
+# stand-ins, show what arrived in CloudWatch Logs, and stop everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "installing what is missing (pinned)"
+scripts/install-deps.sh
+say "building"
+cargo build --workspace --bins
+say "starting the local stack: moto (S3, CloudWatch Logs, Step Functions), cargo lambda watch, router"
+trap 'python3 tests/local/stack.py down' EXIT
+python3 tests/local/stack.py up
+set -a; source .local/env; set +a
+
+say "writing and uploading sample logs of every kind to s3://$ELBSHIP_BUCKET"
+target/debug/elbship-demo upload
+say "elbship ship s3://$ELBSHIP_BUCKET/ --wait"
+target/debug/elbship ship "s3://$ELBSHIP_BUCKET/" --wait
+say "a few events read back from CloudWatch Logs"
+target/debug/elbship-demo show

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Starts the local stack, runs the end-to-end tests against it, and stops it, whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cargo build --workspace --bins
+trap 'python3 tests/local/stack.py down' EXIT
+python3 tests/local/stack.py up > /dev/null
+set -a; source .local/env; set +a
+cargo test -p elbship-e2e "$@"
