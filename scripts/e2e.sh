@@ -7,4 +7,4 @@ cargo build --workspace --bins
 trap 'python3 tests/local/stack.py down' EXIT
 python3 tests/local/stack.py up > /dev/null
 set -a; source .local/env; set +a
-cargo test -p elbship-e2e "$@"
+cargo test -p elbship-e2e --tests "$@"
