@@ -39,9 +39,10 @@ local-down: ## Stop the local stack
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Throughput of the core (200 MB ALB log) and peak memory of inspect (1 GB object)
+bench: ## Core throughput (200 MB ALB log), inspect peak memory (1 GB object), end-to-end shipping on the local stack
 	$(CARGO) bench -p elbship-core --bench pipeline
 	$(CARGO) bench -p elbship-cli --bench memory
+	scripts/bench-e2e.sh
 
 example: ## elbship inspect on the documented sample lines
 	$(CARGO) run -q -p elbship-cli -- inspect --kind alb_access --now 2018-07-02T23:00:00Z functions/core/fixtures/alb_access.log

@@ -31,6 +31,9 @@ pub struct ShipArgs {
     /// Old-event policy for these executions; `restamp` ships archives older than 14 days.
     #[arg(long)]
     policy: Option<OldEventPolicy>,
+    /// Uncompressed bytes per span for these executions (KiB, MiB, GiB suffixes).
+    #[arg(long, value_parser = elbship_core::size::parse_size)]
+    span_size: Option<u64>,
     /// Give up waiting after this many seconds.
     #[arg(long, default_value_t = 3600)]
     timeout: u64,
@@ -59,7 +62,7 @@ async fn ship(args: &ShipArgs) -> Result<bool> {
     if objects.is_empty() {
         bail!("no object under s3://{bucket}/{prefix}");
     }
-    let options = ShipOptions { mode: args.mode, policy: args.policy };
+    let options = ShipOptions { mode: args.mode, policy: args.policy, span_bytes: args.span_size };
     let mut follow = Vec::new();
     for object in &objects {
         match start_object(&sfn, &args.state_machine, object, options).await? {

@@ -8,7 +8,8 @@ serving the four functions, and the router between them, all on 127.0.0.1.
   stack.py env    print the environment of the running stack
 
 Settings (environment): ELBSHIP_LOCAL_SPAN_SIZE (default 1MiB, so that small objects get several spans),
-ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_DEFINITION (a state machine definition to use instead of
+ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_RELEASE=1 (functions built with --release),
+ELBSHIP_LOCAL_DEFINITION (a state machine definition to use instead of
 statemachine/elbship.asl.json with the function ARNs substituted).
 """
 import json
@@ -112,8 +113,9 @@ def up():
         }
         env_args = [a for k, v in fenv.items() for a in ("--env-var", f"{k}={v}")]
         concurrency = os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4")
+        release = ["--release"] if os.environ.get("ELBSHIP_LOCAL_RELEASE") == "1" else []
         cmd = ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(lam), "--ignore-changes",
-               "--concurrency", str(int(concurrency) + 2), *env_args]
+               "--concurrency", str(int(concurrency) + 2), *release, *env_args]
         p = spawn("lambda", cmd, base)
         pids["lambda"] = p.pid
         wait_port(lam, "lambda", p)

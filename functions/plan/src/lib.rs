@@ -49,7 +49,7 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
 
     let compression = log.kind.compression();
     let reader = deps.objects.open(&object, None).await?;
-    let span_bytes = cfg.span_bytes;
+    let span_bytes = options.span_bytes.unwrap_or(cfg.span_bytes);
     let (plan, index) = tokio::task::spawn_blocking(move || plan_object(compression, reader, span_bytes))
         .await
         .map_err(|e| ElbshipError::BadInput(format!("planning task failed: {e}")))??;

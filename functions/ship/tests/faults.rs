@@ -46,7 +46,8 @@ fn input(len: u64) -> ShipInput {
 }
 
 fn deps(puts: &Rule) -> ShipDeps {
-    let get = mock!(aws_sdk_s3::Client::get_object).then_output(|| GetObjectOutput::builder().body(ByteStream::from(text())).build());
+    let get = mock!(aws_sdk_s3::Client::get_object)
+        .then_output(|| GetObjectOutput::builder().body(ByteStream::from(text())).build());
     let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&get]);
     let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [puts], |c| c
         .retry_config(RetryConfig::standard().with_max_attempts(3)));

@@ -145,7 +145,8 @@ async fn old_events_rejected_or_restamped() {
 
     let lb = unique("restamp");
     let o = stack.put(&key("alb_access", &lb, old + 5 * MINUTE, "res"), gzip(&text)).await;
-    let started = stack.start_with(&o, ShipOptions { policy: Some(OldEventPolicy::Restamp), mode: None }).await;
+    let started =
+        stack.start_with(&o, ShipOptions { policy: Some(OldEventPolicy::Restamp), ..ShipOptions::default() }).await;
     let f = stack.wait(&arn_of(&started)).await;
     let l = ledger(&f);
     assert_eq!((l["lines_delivered"].as_u64(), l["adjusted"]["restamped"].as_u64()), (Some(lines), Some(lines)));
@@ -176,7 +177,9 @@ async fn documented_samples_of_every_kind_and_an_empty_object() {
         // The samples are years old: ship them restamped, and compare by message.
         let f = stack
             .wait(&arn_of(
-                &stack.start_with(&o, ShipOptions { policy: Some(OldEventPolicy::Restamp), mode: None }).await,
+                &stack
+                    .start_with(&o, ShipOptions { policy: Some(OldEventPolicy::Restamp), ..ShipOptions::default() })
+                    .await,
             ))
             .await;
         let l = ledger(&f);

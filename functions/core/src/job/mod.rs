@@ -40,6 +40,9 @@ pub struct ShipOptions {
     /// Old-event policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::policy::OldEventPolicy>,
+    /// Uncompressed bytes per span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span_bytes: Option<u64>,
 }
 
 /// The state machine's input: one object, and options.
