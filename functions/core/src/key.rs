@@ -10,9 +10,9 @@
 //! let key = "logs.prod/AWSLogs/123456789012/elasticloadbalancing/us-east-2/2022/05/01/\
 //!            123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20220501T0005Z_10.0.0.1_2et2e1mx.log.gz";
 //! let KeyClass::Log(log) = classify_key(key) else { panic!("a log") };
-//! assert_eq!(log.kind, LogKind::AlbAccess);
-//! assert_eq!(log.lb_name, "my-lb");
-//! assert_eq!(log.node_ip.as_deref(), Some("10.0.0.1"));
+//! assert_eq!(log.file.kind, LogKind::AlbAccess);
+//! assert_eq!(log.file.lb_name, "my-lb");
+//! assert_eq!(log.file.node_ip.as_deref(), Some("10.0.0.1"));
 //! ```
 
 use crate::kind::LogKind;
@@ -21,31 +21,16 @@ use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-/// Everything the key of an ELB log object tells.
+/// Everything the key of an ELB log object tells: what its file name tells, and where it sits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogObject {
-    /// The kind of log.
-    pub kind: LogKind,
+    /// What the file name tells.
+    #[serde(flatten)]
+    pub file: FileName,
     /// The key's prefix before `AWSLogs/`, without the trailing slash (empty when none).
     pub prefix: String,
-    /// The 12-digit account that owns the load balancer.
-    pub account: String,
-    /// The load balancer's Region.
-    pub region: String,
-    /// `app`, `net` or `classic`.
-    pub lb_type: String,
-    /// The load balancer's name.
-    pub lb_name: String,
-    /// The load balancer's id (ALB and NLB only).
-    pub lb_id: Option<String>,
-    /// The end of the period the file covers, epoch milliseconds (UTC).
-    pub end_time_ms: i64,
-    /// The load balancer node's IP address (not in NLB file names).
-    pub node_ip: Option<String>,
     /// The delivery date from the key's path, `yyyy-mm-dd`.
     pub date: String,
-    /// The file name's random part.
-    pub random: String,
 }
 
 /// What a key is.
@@ -135,7 +120,11 @@ fn classify_plain_key(key: &str) -> KeyClass {
                     "file name's account/region {}/{} differ from the path's {account}/{region}",
                     name.account, name.region
                 )),
-                Ok(name) => KeyClass::Log(Box::new(name.into_object(prefix, format!("{yyyy}-{mm}-{dd}")))),
+                Ok(file) => KeyClass::Log(Box::new(LogObject {
+                    file,
+                    prefix: prefix.to_string(),
+                    date: format!("{yyyy}-{mm}-{dd}"),
+                })),
                 Err(reason) => not_a_log(reason),
             }
         }
@@ -144,7 +133,7 @@ fn classify_plain_key(key: &str) -> KeyClass {
 }
 
 /// What an ELB log file name alone tells.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileName {
     /// The kind of log.
     pub kind: LogKind,
@@ -164,24 +153,6 @@ pub struct FileName {
     pub node_ip: Option<String>,
     /// Random part.
     pub random: String,
-}
-
-impl FileName {
-    fn into_object(self, prefix: &str, date: String) -> LogObject {
-        LogObject {
-            kind: self.kind,
-            prefix: prefix.to_string(),
-            account: self.account,
-            region: self.region,
-            lb_type: self.lb_type,
-            lb_name: self.lb_name,
-            lb_id: self.lb_id,
-            end_time_ms: self.end_time_ms,
-            node_ip: self.node_ip,
-            date,
-            random: self.random,
-        }
-    }
 }
 
 fn is_lb_name(s: &str) -> bool {
@@ -274,24 +245,24 @@ mod tests {
     #[test]
     fn documented_key_of_every_kind() {
         let alb = log(&format!("my-prefix/{ALB}"));
-        assert_eq!(alb.kind, LogKind::AlbAccess);
+        assert_eq!(alb.file.kind, LogKind::AlbAccess);
         assert_eq!(alb.prefix, "my-prefix");
-        assert_eq!(alb.account, "123456789012");
-        assert_eq!(alb.region, "us-east-2");
-        assert_eq!(alb.lb_type, "app");
-        assert_eq!(alb.lb_name, "my-loadbalancer");
-        assert_eq!(alb.lb_id.as_deref(), Some("1234567890abcdef"));
-        assert_eq!(alb.end_time_ms, parse_compact_ms("20220215T2340Z").unwrap_or_default());
-        assert_eq!(alb.node_ip.as_deref(), Some("172.160.001.192"));
+        assert_eq!(alb.file.account, "123456789012");
+        assert_eq!(alb.file.region, "us-east-2");
+        assert_eq!(alb.file.lb_type, "app");
+        assert_eq!(alb.file.lb_name, "my-loadbalancer");
+        assert_eq!(alb.file.lb_id.as_deref(), Some("1234567890abcdef"));
+        assert_eq!(alb.file.end_time_ms, parse_compact_ms("20220215T2340Z").unwrap_or_default());
+        assert_eq!(alb.file.node_ip.as_deref(), Some("172.160.001.192"));
         assert_eq!(alb.date, "2022-05-01");
-        assert_eq!(alb.random, "20sg8hgm");
+        assert_eq!(alb.file.random, "20sg8hgm");
 
         let conn = log(CONN);
-        assert_eq!((conn.kind, conn.prefix.as_str()), (LogKind::AlbConnection, ""));
+        assert_eq!((conn.file.kind, conn.prefix.as_str()), (LogKind::AlbConnection, ""));
 
         let clb = log(CLB);
-        assert_eq!(clb.kind, LogKind::ClbAccess);
-        assert_eq!((clb.lb_type.as_str(), clb.lb_id), ("classic", None));
+        assert_eq!(clb.file.kind, LogKind::ClbAccess);
+        assert_eq!((clb.file.lb_type.as_str(), clb.file.lb_id), ("classic", None));
     }
 
     #[test]
@@ -300,9 +271,9 @@ mod tests {
         assert!(matches!(classify_key(NLB), KeyClass::NotALog { .. }));
         let real = NLB.replace("201605010000Z", "20160501T0000Z");
         let nlb = log(&real);
-        assert_eq!(nlb.kind, LogKind::NlbAccess);
-        assert_eq!(nlb.node_ip, None);
-        assert_eq!(nlb.random, "2soosksgsdfsd8lk");
+        assert_eq!(nlb.file.kind, LogKind::NlbAccess);
+        assert_eq!(nlb.file.node_ip, None);
+        assert_eq!(nlb.file.random, "2soosksgsdfsd8lk");
     }
 
     #[test]
@@ -316,7 +287,7 @@ mod tests {
         let encoded = format!("my+logs%2Fv1/{}", ALB.replace("_app.", "_app%2E"));
         let KeyClass::Log(l) = classify_notification_key(&encoded) else { panic!("a log") };
         assert_eq!(l.prefix, "my logs/v1");
-        assert_eq!(l.kind, LogKind::AlbAccess);
+        assert_eq!(l.file.kind, LogKind::AlbAccess);
         // The same key taken as plain keeps its prefix as written.
         let KeyClass::Log(plain) = classify_key(&format!("my+logs/{ALB}")) else { panic!("a log") };
         assert_eq!(plain.prefix, "my+logs");

@@ -91,14 +91,14 @@ impl Template {
             match p {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Field(f) => out.push_str(match *f {
-                    "kind" => o.kind.name(),
-                    "account" => &o.account,
-                    "region" => &o.region,
-                    "lb_type" => &o.lb_type,
-                    "lb_name" => &o.lb_name,
-                    "lb_id" => o.lb_id.as_deref().unwrap_or("-"),
+                    "kind" => o.file.kind.name(),
+                    "account" => &o.file.account,
+                    "region" => &o.file.region,
+                    "lb_type" => &o.file.lb_type,
+                    "lb_name" => &o.file.lb_name,
+                    "lb_id" => o.file.lb_id.as_deref().unwrap_or("-"),
                     "date" => &o.date,
-                    "node_ip" => o.node_ip.as_deref().unwrap_or("-"),
+                    "node_ip" => o.file.node_ip.as_deref().unwrap_or("-"),
                     _ => &o.prefix,
                 }),
             }
@@ -155,7 +155,13 @@ pub fn execution_name(bucket: &str, key: &str, etag: &str, object: Option<&LogOb
     let hash = object_id(bucket, key, etag);
     let label = object.map_or_else(
         || "object".to_string(),
-        |o| format!("{}_{}", o.lb_name, crate::timestamp::format_ms(o.end_time_ms).replace([':', '.', '-'], "")),
+        |o| {
+            format!(
+                "{}_{}",
+                o.file.lb_name,
+                crate::timestamp::format_ms(o.file.end_time_ms).replace([':', '.', '-'], "")
+            )
+        },
     );
     let label: String = label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
     let room = MAX_EXECUTION_NAME - hash.len() - 1;
@@ -194,8 +200,8 @@ mod tests {
         assert_eq!(Template::parse("{prefix}")?.log_stream(&o), "a b_c_d");
         assert_eq!(Template::parse("aws/{lb_name}")?.log_group(&o), "_aws/my-lb");
         assert_eq!(Template::parse(&"x".repeat(600))?.log_group(&o).len(), 512);
-        o.node_ip = None;
-        o.lb_id = None;
+        o.file.node_ip = None;
+        o.file.lb_id = None;
         assert_eq!(Template::parse("{node_ip}/{lb_id}")?.log_stream(&o), "-/-");
         Ok(())
     }
@@ -217,7 +223,7 @@ mod tests {
         assert_ne!(a, execution_name("b", "k", "abd", Some(&o)));
         assert_ne!(a, execution_name("b", "k2", "abc", Some(&o)));
         let mut long = o.clone();
-        long.lb_name = "n".repeat(32);
+        long.file.lb_name = "n".repeat(32);
         assert!(execution_name("b", "k", "e", Some(&long)).len() <= 80);
         assert!(execution_name("b", "k", "e", None).starts_with("object_"));
     }

@@ -47,7 +47,7 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
     let log_group = cfg.log_group.log_group(&log);
     let log_stream = cfg.log_stream.log_stream(&log);
 
-    let compression = log.kind.compression();
+    let compression = log.file.kind.compression();
     let reader = deps.objects.open(&object, None).await?;
     let span_bytes = options.span_bytes.unwrap_or(cfg.span_bytes);
     let (plan, index) = tokio::task::spawn_blocking(move || plan_object(compression, reader, span_bytes))
@@ -84,14 +84,14 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
     tracing::info!(key = object.key, lines = plan.lines, spans = plan.spans.len(), log_group, log_stream, "planned");
     let job = Job {
         events: EventOptions {
-            kind: log.kind,
+            kind: log.file.kind,
             mode: options.mode.unwrap_or(cfg.mode),
             policy: options.policy.unwrap_or(cfg.policy),
             window: TimeWindow { now_ms, retention_days },
-            fallback_ms: log.end_time_ms,
+            fallback_ms: log.file.end_time_ms,
         },
         object,
-        kind: log.kind,
+        kind: log.file.kind,
         log_group,
         log_stream,
         index: index_location,
