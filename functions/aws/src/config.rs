@@ -13,6 +13,7 @@
 //! | `ELBSHIP_STAGING_BUCKET` | (required by plan) | where span indexes are kept |
 //! | `ELBSHIP_STAGING_PREFIX` | `elbship-staging/` | key prefix of span indexes |
 //! | `ELBSHIP_LOG_GROUP_RETENTION_DAYS` | none | retention of log groups elbship creates |
+//! | `ELBSHIP_LOG_GROUP_KMS_KEY` | none | KMS key ARN encrypting log groups elbship creates |
 //! | `ELBSHIP_STATE_MACHINE_ARN` | (required by start) | the state machine to start |
 
 use crate::error::ElbshipError;
@@ -49,6 +50,8 @@ pub struct Config {
     pub staging_prefix: String,
     /// Retention for log groups elbship creates.
     pub retention_days: Option<u32>,
+    /// KMS key ARN for log groups elbship creates.
+    pub kms_key: Option<String>,
     /// The state machine start launches.
     pub state_machine_arn: Option<String>,
 }
@@ -113,6 +116,7 @@ impl Config {
             staging_bucket: get("ELBSHIP_STAGING_BUCKET"),
             staging_prefix,
             retention_days,
+            kms_key: get("ELBSHIP_LOG_GROUP_KMS_KEY"),
             state_machine_arn: get("ELBSHIP_STATE_MACHINE_ARN"),
         })
     }

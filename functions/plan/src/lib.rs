@@ -54,7 +54,7 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
         .await
         .map_err(|e| ElbshipError::BadInput(format!("planning task failed: {e}")))??;
     // Only an object that read back whole and intact gets a log group and stream.
-    let retention_days = deps.logs.ensure(&log_group, &log_stream, cfg.retention_days).await?;
+    let retention_days = deps.logs.ensure(&log_group, &log_stream, cfg.retention_days, cfg.kms_key.as_deref()).await?;
     let (plan, firsts) = coarsen(plan, MAX_SPANS);
     plan.check_cover().map_err(|e| ElbshipError::Span(SpanError::IndexCorrupt(e.to_string())))?;
 

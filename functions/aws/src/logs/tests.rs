@@ -96,12 +96,14 @@ async fn existing_group_and_stream_are_fine_and_retention_is_read() {
             .build()
     });
     let sink = LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&group, &stream, &describe]));
-    assert_eq!(sink.ensure("g", "s", Some(30)).await.ok(), Some(Some(7)));
+    assert_eq!(sink.ensure("g", "s", Some(30), None).await.ok(), Some(Some(7)));
 }
 
 #[tokio::test]
 async fn a_new_group_gets_the_configured_retention() {
-    let group = mock!(Client::create_log_group).then_output(|| CreateLogGroupOutput::builder().build());
+    let group = mock!(Client::create_log_group)
+        .match_requests(|r| r.kms_key_id() == Some("arn:aws:kms:us-east-1:1:key/k"))
+        .then_output(|| CreateLogGroupOutput::builder().build());
     let retention =
         mock!(Client::put_retention_policy).match_requests(|r| r.retention_in_days() == Some(30)).then_output(|| {
             aws_sdk_cloudwatchlogs::operation::put_retention_policy::PutRetentionPolicyOutput::builder().build()
@@ -113,6 +115,6 @@ async fn a_new_group_gets_the_configured_retention() {
         RuleMode::Sequential,
         [&group, &retention, &stream, &describe]
     ));
-    assert_eq!(sink.ensure("g", "s", Some(30)).await.ok(), Some(None));
+    assert_eq!(sink.ensure("g", "s", Some(30), Some("arn:aws:kms:us-east-1:1:key/k")).await.ok(), Some(None));
     assert_eq!(retention.num_calls(), 1);
 }
