@@ -67,15 +67,17 @@ impl LogSink {
         LogSink { client }
     }
 
-    /// Creates the group (with `retention_days` when it is new) and the stream unless they exist; returns the
-    /// group's retention, which decides what counts as expired.
+    /// Creates the group (with `retention_days` and the KMS key when it is new) and the stream unless they exist;
+    /// returns the group's retention, which decides what counts as expired.
     pub async fn ensure(
         &self,
         group: &str,
         stream: &str,
         retention_days: Option<u32>,
+        kms_key: Option<&str>,
     ) -> Result<Option<u32>, ElbshipError> {
-        match self.client.create_log_group().log_group_name(group).send().await {
+        let create = self.client.create_log_group().log_group_name(group).set_kms_key_id(kms_key.map(str::to_string));
+        match create.send().await {
             Ok(_) => {
                 if let Some(days) = retention_days {
                     self.client
