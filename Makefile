@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help build test unit e2e lint fmt bench example demo deps local-up local-down
+.PHONY: help build test unit cdk synth e2e lint fmt bench example demo deps local-up local-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,10 +15,16 @@ lint: ## cargo fmt --check and clippy -D warnings
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test: lint unit e2e ## Everything CI runs: lint, unit and integration tests, end-to-end tests on the local stack
+test: lint unit cdk e2e ## Everything CI runs: lint, unit and integration tests, CDK tests, end-to-end tests on the local stack
 
 unit: ## Unit and integration tests (no AWS stand-ins needed)
 	$(CARGO) test --workspace --exclude elbship-e2e
+
+cdk: deps ## The CDK app: type check, assertion, snapshot and cdk-nag tests (no AWS account, no bundling)
+	cd cdk && npx tsc && npx jest --ci
+
+synth: deps ## cdk synth with bundling: builds the four functions for arm64 with cargo-lambda
+	cd cdk && npx cdk synth --quiet
 
 e2e: ## End-to-end tests: starts the local stack, runs tests/e2e against it, stops it
 	scripts/e2e.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the local stack needs, pinned, when it is missing: moto (S3, CloudWatch Logs, Step Functions) and
-# cargo-lambda. Both come from PyPI; cargo-lambda's wheel ships its binary.
+# Installs what the local stack needs, pinned, when it is missing: moto (S3, CloudWatch Logs, Step Functions),
+# cargo-lambda (both from PyPI; cargo-lambda's wheel ships its binary), and the CDK app's npm packages (lockfile).
 set -euo pipefail
 MOTO_VERSION=5.2.1
 CARGO_LAMBDA_VERSION=1.9.2
@@ -14,3 +14,9 @@ if [ ${#want[@]} -gt 0 ]; then
   python3 -m pip install --quiet --disable-pip-version-check "${want[@]}"
 fi
 command -v cargo-lambda >/dev/null || { echo "cargo-lambda is not on PATH after install" >&2; exit 1; }
+
+# The CDK app: the local stack runs the state machine definition it synthesizes.
+if [ ! -d cdk/node_modules ]; then
+  echo "installing the CDK app's packages (npm ci)"
+  (cd cdk && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -9,8 +9,10 @@ serving the four functions, and the router between them, all on 127.0.0.1.
 
 Settings (environment): ELBSHIP_LOCAL_SPAN_SIZE (default 1MiB, so that small objects get several spans),
 ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_RELEASE=1 (functions built with --release),
-ELBSHIP_LOCAL_DEFINITION (a state machine definition to use instead of
-statemachine/elbship.asl.json with the function ARNs substituted).
+ELBSHIP_LOCAL_DEFINITION (a definition file to run instead of the one the CDK app synthesizes).
+
+The state machine is the one `cdk synth` produces (cdk/, bundling skipped), its Fn::GetAtt substitutions resolved
+to the local functions' ARNs: what runs locally is what deploys.
 """
 import json
 import os
@@ -63,12 +65,40 @@ def function_arn(name):
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
+def synthesized_definition():
+    """The definition as `cdk synth` deploys it, its substitutions resolved to local function ARNs."""
+    out = STATE / "cdk.out"
+    env = {**os.environ, "CDK_OUTDIR": str(out), "ELBSHIP_SKIP_BUNDLING": "1"}
+    subprocess.run(["npx", "--no-install", "ts-node", "--prefer-ts-exts", "bin/elbship.ts"], cwd=ROOT / "cdk", env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    template = json.loads((out / "Elbship.template.json").read_text())
+    resources = template["Resources"]
+    machines = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    if len(machines) != 1:
+        raise SystemExit(f"expected one state machine in the synthesized template, found {len(machines)}")
+    props = machines[0]["Properties"]
+    text = props["DefinitionString"]
+    for name, value in props.get("DefinitionSubstitutions", {}).items():
+        logical_id, attribute = value["Fn::GetAtt"]
+        path = resources[logical_id]["Metadata"]["aws:cdk:path"]  # Elbship/functions/plan/Resource
+        function = "elbship-" + path.split("/")[-2]
+        if attribute != "Arn" or function not in FUNCTIONS:
+            raise SystemExit(f"cannot resolve substitution {name} = {value} ({path})")
+        text = text.replace("${" + name + "}", function_arn(function))
+    return text
+
+
 def definition():
     custom = os.environ.get("ELBSHIP_LOCAL_DEFINITION")
-    text = Path(custom).read_text() if custom else (ROOT / "statemachine" / "elbship.asl.json").read_text()
-    for key, fn in [("PlanFunctionArn", "elbship-plan"), ("ShipFunctionArn", "elbship-ship"),
-                    ("VerifyFunctionArn", "elbship-verify")]:
-        text = text.replace("${" + key + "}", function_arn(fn))
+    if custom:
+        text = Path(custom).read_text()
+        for key, fn in [("PlanFunctionArn", "elbship-plan"), ("ShipFunctionArn", "elbship-ship"),
+                        ("VerifyFunctionArn", "elbship-verify")]:
+            text = text.replace("${" + key + "}", function_arn(fn))
+    else:
+        text = synthesized_definition()
+    if "${" in text:
+        raise SystemExit("the state machine definition has unresolved substitutions")
     json.loads(text)
     return text
 

@@ -1,0 +1,49 @@
+/** Alarms an operator needs: failed, timed-out or aborted executions, start errors, dead letters; optional SNS. */
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface ElbshipAlarmsProps {
+  readonly stateMachine: StateMachine;
+  readonly start: IFunction;
+  readonly deadLetterQueue: IQueue;
+  readonly email?: string;
+}
+
+export class ElbshipAlarms extends Construct {
+  readonly alarms: Alarm[];
+  readonly topic?: Topic;
+
+  constructor(scope: Construct, id: string, props: ElbshipAlarmsProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+    const sm = props.stateMachine;
+    const metrics: [string, string, IMetric][] = [
+      ['executions-failed', 'An execution failed: a line could not be accounted for, or an object is corrupt', sm.metricFailed({ period })],
+      ['executions-timed-out', 'An execution timed out', sm.metricTimedOut({ period })],
+      ['executions-aborted', 'An execution was aborted', sm.metricAborted({ period })],
+      ['start-errors', 'The start function failed on an S3 event', props.start.metricErrors({ period })],
+      ['dead-letters', 'S3 events that started nothing are waiting in the dead-letter queue',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period })],
+    ];
+    this.alarms = metrics.map(([name, description, metric]) => new Alarm(this, name, {
+      alarmDescription: `elbship: ${description}`,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }));
+    if (props.email) {
+      this.topic = new Topic(this, 'topic', { displayName: 'elbship alarms', enforceSSL: true });
+      this.topic.addSubscription(new EmailSubscription(props.email));
+      for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/** The S3 side: the source bucket (existing, or new and writable by Elastic Load Balancing) and the staging bucket. */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccountPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { BlockPublicAccess, Bucket, BucketEncryption, IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/** Where span indexes are kept between plan and verify. */
+export const STAGING_PREFIX = 'elbship-staging/';
+
+export interface LogBucketsProps {
+  readonly sourceBucketName?: string;
+  /** The key prefix ELB writes under (`''` for none); the ELB write permission covers `{prefix}AWSLogs/{account}/*`. */
+  readonly keyPrefix: string;
+}
+
+export class LogBuckets extends Construct {
+  readonly source: IBucket;
+  readonly staging: Bucket;
+  /** Whether `source` is a bucket this stack created. */
+  readonly created: boolean;
+
+  constructor(scope: Construct, id: string, props: LogBucketsProps) {
+    super(scope, id);
+    this.staging = new Bucket(this, 'staging', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: false,
+      lifecycleRules: [{ id: 'expire-span-indexes', prefix: STAGING_PREFIX, expiration: Duration.days(7) }],
+    });
+    if (props.sourceBucketName) {
+      this.source = Bucket.fromBucketName(this, 'source', props.sourceBucketName);
+      this.created = false;
+      return;
+    }
+    const bucket = new Bucket(this, 'source', {
+      // ELB log delivery supports SSE-S3 only.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      eventBridgeEnabled: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const stack = Stack.of(this);
+    const logs = bucket.arnForObjects(`${props.keyPrefix}AWSLogs/${stack.account}/*`);
+    // Regions since August 2022 deliver as the log delivery service; older Regions as a regional ELB account.
+    bucket.addToResourcePolicy(new PolicyStatement({
+      sid: 'ElbLogDelivery',
+      effect: Effect.ALLOW,
+      principals: [new ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [logs],
+    }));
+    const legacy = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).elbv2Account;
+    if (legacy) {
+      bucket.addToResourcePolicy(new PolicyStatement({
+        sid: 'ElbLogDeliveryLegacyRegion',
+        effect: Effect.ALLOW,
+        principals: [new AccountPrincipal(legacy)],
+        actions: ['s3:PutObject'],
+        resources: [logs],
+      }));
+    }
+    this.source = bucket;
+    this.created = true;
+  }
+}

@@ -1,0 +1,73 @@
+/** What an operator chooses when deploying elbship: every prop has a documented default. */
+import { App } from 'aws-cdk-lib';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+
+export interface ElbshipConfig {
+  /** An existing bucket that holds the ELB logs; when absent, a new bucket ELB may write to is created. */
+  readonly sourceBucketName?: string;
+  /** Key prefix before `AWSLogs/` (`''` for none). Only keys under `{prefix}AWSLogs/*\/elasticloadbalancing/` start executions. Default: any prefix. */
+  readonly keyPrefix?: string;
+  /** Log group name template. Default `/elbship/{account}/{region}/{lb_type}/{lb_name}`. */
+  readonly logGroupTemplate?: string;
+  /** Log stream name template. Default `{kind}/{date}`. */
+  readonly logStreamTemplate?: string;
+  /** `raw` (default) or `json`. */
+  readonly messageMode?: 'raw' | 'json';
+  /** `reject` (default) or `restamp`. */
+  readonly oldEventPolicy?: 'reject' | 'restamp';
+  /** Uncompressed bytes per span, e.g. `128MiB` (default). */
+  readonly spanSize?: string;
+  /** Spans shipped at once, 1-40 (default 10). */
+  readonly mapConcurrency?: number;
+  /** Concurrent PutLogEvents per span, 1-64 (default 8). */
+  readonly sendConcurrency?: number;
+  /** Retention in days of the log groups elbship creates (default: never expire). */
+  readonly targetRetentionDays?: number;
+  /** Retention in days of elbship's own log groups (default 30). */
+  readonly functionLogRetentionDays?: number;
+  /** A KMS key ARN that encrypts every log group (elbship's own and the ones it creates). */
+  readonly logGroupKmsKeyArn?: string;
+  /** An email address subscribed to the alarms' SNS topic. */
+  readonly alarmEmail?: string;
+  /** X-Ray tracing for the state machine and functions (default false). */
+  readonly tracing?: boolean;
+  /** `arm64` (default; cheaper) or `x86_64`. */
+  readonly architecture?: 'arm64' | 'x86_64';
+}
+
+export function architectureOf(config: ElbshipConfig): Architecture {
+  return config.architecture === 'x86_64' ? Architecture.X86_64 : Architecture.ARM_64;
+}
+
+/** The static part of a log group template before its first placeholder: what IAM can scope to. */
+export function logGroupPrefix(template: string): string {
+  const i = template.indexOf('{');
+  return i < 0 ? template : template.slice(0, i);
+}
+
+const NUMBERS = ['mapConcurrency', 'sendConcurrency', 'targetRetentionDays', 'functionLogRetentionDays'] as const;
+const STRINGS = [
+  'sourceBucketName', 'keyPrefix', 'logGroupTemplate', 'logStreamTemplate', 'messageMode', 'oldEventPolicy',
+  'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture',
+] as const;
+
+/** Reads `-c elbship:<name>=value` context into a config. */
+export function configFromContext(app: App): ElbshipConfig {
+  const get = (name: string): unknown => app.node.tryGetContext(`elbship:${name}`);
+  const out: Record<string, unknown> = {};
+  for (const name of STRINGS) {
+    const v = get(name);
+    if (v !== undefined) out[name] = String(v);
+  }
+  for (const name of NUMBERS) {
+    const v = get(name);
+    if (v !== undefined) {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new Error(`elbship:${name} must be a whole number, not ${v}`);
+      out[name] = n;
+    }
+  }
+  const tracing = get('tracing');
+  if (tracing !== undefined) out.tracing = tracing === true || tracing === 'true';
+  return out as ElbshipConfig;
+}

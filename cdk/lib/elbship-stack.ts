@@ -1,0 +1,144 @@
+/** The elbship stack: the functions, the state machine, the S3 event wiring, least-privilege grants, alarms. */
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { ElbshipAlarms } from './alarms';
+import { LogBuckets, STAGING_PREFIX } from './buckets';
+import { architectureOf, ElbshipConfig, logGroupPrefix } from './config';
+import { ElbshipFunctions } from './functions';
+import { ObjectCreatedTrigger } from './trigger';
+import { Workflow } from './workflow';
+
+export const DEFAULT_LOG_GROUP_TEMPLATE = '/elbship/{account}/{region}/{lb_type}/{lb_name}';
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export interface ElbshipStackProps extends StackProps {
+  readonly config: ElbshipConfig;
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new Error(`elbship: ${message}`);
+}
+
+export class ElbshipStack extends Stack {
+  readonly functions: ElbshipFunctions;
+  readonly workflow: Workflow;
+  readonly buckets: LogBuckets;
+  readonly trigger: ObjectCreatedTrigger;
+  readonly alarms: ElbshipAlarms;
+
+  constructor(scope: Construct, id: string, props: ElbshipStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const mapConcurrency = c.mapConcurrency ?? 10;
+    const sendConcurrency = c.sendConcurrency ?? 8;
+    check(Number.isInteger(mapConcurrency) && mapConcurrency >= 1 && mapConcurrency <= 40, 'mapConcurrency must be 1 to 40 (inline Map)');
+    check(Number.isInteger(sendConcurrency) && sendConcurrency >= 1 && sendConcurrency <= 64, 'sendConcurrency must be 1 to 64');
+    check(c.targetRetentionDays === undefined || RETENTION_DAYS.includes(c.targetRetentionDays), `targetRetentionDays must be one of ${RETENTION_DAYS}`);
+    const functionRetention = c.functionLogRetentionDays ?? 30;
+    check(RETENTION_DAYS.includes(functionRetention), `functionLogRetentionDays must be one of ${RETENTION_DAYS}`);
+    const logTemplate = c.logGroupTemplate ?? DEFAULT_LOG_GROUP_TEMPLATE;
+    const tracing = c.tracing ?? false;
+    const logKey = c.logGroupKmsKeyArn ? Key.fromKeyArn(this, 'log-key', c.logGroupKmsKeyArn) : undefined;
+
+    this.buckets = new LogBuckets(this, 'buckets', { sourceBucketName: c.sourceBucketName, keyPrefix: c.keyPrefix ?? '' });
+    const environment: Record<string, string> = {
+      ELBSHIP_LOG_GROUP_TEMPLATE: logTemplate,
+      ELBSHIP_MESSAGE_MODE: c.messageMode ?? 'raw',
+      ELBSHIP_OLD_EVENT_POLICY: c.oldEventPolicy ?? 'reject',
+      ELBSHIP_SPAN_SIZE: c.spanSize ?? '128MiB',
+      ELBSHIP_MAP_CONCURRENCY: String(mapConcurrency),
+      ELBSHIP_SEND_CONCURRENCY: String(sendConcurrency),
+      ELBSHIP_STAGING_BUCKET: this.buckets.staging.bucketName,
+      ELBSHIP_STAGING_PREFIX: STAGING_PREFIX,
+      ...(c.logStreamTemplate ? { ELBSHIP_LOG_STREAM_TEMPLATE: c.logStreamTemplate } : {}),
+      ...(c.targetRetentionDays ? { ELBSHIP_LOG_GROUP_RETENTION_DAYS: String(c.targetRetentionDays) } : {}),
+      ...(c.logGroupKmsKeyArn ? { ELBSHIP_LOG_GROUP_KMS_KEY: c.logGroupKmsKeyArn } : {}),
+    };
+    this.functions = new ElbshipFunctions(this, 'functions', {
+      architecture: architectureOf(c),
+      environment,
+      logRetention: functionRetention as RetentionDays,
+      logKey,
+      tracing,
+    });
+    const f = this.functions;
+    this.workflow = new Workflow(this, 'workflow', {
+      plan: f.plan, ship: f.ship, verify: f.verify, logRetention: functionRetention as RetentionDays, logKey, tracing,
+    });
+    const sm = this.workflow.stateMachine;
+    f.start.addEnvironment('ELBSHIP_STATE_MACHINE_ARN', sm.stateMachineArn);
+    sm.grantStartExecution(f.start);
+
+    // Least privilege: the log prefix of the source bucket, the staging prefix, the configured log groups.
+    const sourceObjects = this.buckets.source.arnForObjects(`${c.keyPrefix ?? '*'}AWSLogs/*`);
+    const stagingObjects = this.buckets.staging.arnForObjects(`${STAGING_PREFIX}*`);
+    const groupArn = `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${logGroupPrefix(logTemplate)}*`;
+    f.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects] }));
+    f.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [stagingObjects] }));
+    f.plan.addToRolePolicy(new PolicyStatement({
+      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutRetentionPolicy'],
+      resources: [groupArn],
+    }));
+    // DescribeLogGroups authorizes on the account's log groups as a whole.
+    f.plan.addToRolePolicy(new PolicyStatement({
+      actions: ['logs:DescribeLogGroups'],
+      resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`],
+    }));
+    f.ship.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects, stagingObjects] }));
+    f.ship.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${groupArn}:log-stream:*`] }));
+    f.verify.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [stagingObjects] }));
+
+    this.trigger = new ObjectCreatedTrigger(this, 'trigger', { bucket: this.buckets.source, keyPrefix: c.keyPrefix, start: f.start });
+    this.alarms = new ElbshipAlarms(this, 'alarms', {
+      stateMachine: sm, start: f.start, deadLetterQueue: this.trigger.deadLetterQueue, email: c.alarmEmail,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: sm.stateMachineArn, description: 'export ELBSHIP_STATE_MACHINE_ARN=<this> for elbship ship' });
+    new CfnOutput(this, 'SourceBucketName', { value: this.buckets.source.bucketName, description: 'Point ELB access logging here' });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.trigger.deadLetterQueue.queueUrl });
+    this.suppressNagFindings(tracing);
+  }
+
+  /** Each accepted cdk-nag finding, with the reason it is right here. */
+  private suppressNagFindings(tracing: boolean): void {
+    const f = this.functions;
+    for (const fn of [f.start, f.plan, f.ship, f.verify]) {
+      NagSuppressions.addResourceSuppressions(fn, [
+        { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] },
+        { id: 'AwsSolutions-IAM5', reason: 'Object ARNs are scoped to the log prefix of the source bucket and the staging prefix; log group ARNs to the configured group prefix (any stream in them); DescribeLogGroups authorizes only on log-group:*; X-Ray has no resource-level permissions.' },
+      ], true);
+    }
+    NagSuppressions.addResourceSuppressions(this.workflow.stateMachine, [
+      { id: 'AwsSolutions-IAM5', reason: 'lambda:InvokeFunction on the three functions and their versions (:*), granted by grantInvoke; log delivery and X-Ray actions have no resource-level permissions.' },
+      ...(tracing ? [] : [{ id: 'AwsSolutions-SF2', reason: 'X-Ray is optional (context elbship:tracing=true); the execution history already records every state.' }]),
+    ], true);
+    NagSuppressions.addResourceSuppressions(this.buckets.staging, [
+      { id: 'AwsSolutions-S1', reason: 'The staging bucket holds short-lived span indexes written and deleted by elbship only; access logs would add nothing.' },
+    ], true);
+    if (this.buckets.created) {
+      NagSuppressions.addResourceSuppressions(this.buckets.source, [
+        { id: 'AwsSolutions-S1', reason: 'This bucket receives ELB access logs; server access logging of it would log the log writes themselves.' },
+      ], true);
+      // eventBridgeEnabled on a new bucket is applied by CDK's own bucket-notifications custom resource.
+      const handler = this.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+      if (handler) {
+        NagSuppressions.addResourceSuppressions(handler, [
+          { id: 'AwsSolutions-IAM4', reason: "CDK's bucket-notifications handler, which turns on EventBridge delivery for the new bucket, uses AWSLambdaBasicExecutionRole for its own logs.", appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] },
+          { id: 'AwsSolutions-IAM5', reason: "CDK's bucket-notifications handler needs s3:PutBucketNotification on the bucket; CDK writes its policy." },
+        ], true);
+      }
+    }
+    NagSuppressions.addResourceSuppressions(this.trigger.deadLetterQueue, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' },
+    ], true);
+    if (this.alarms.topic) {
+      NagSuppressions.addResourceSuppressions(this.alarms.topic, [
+        { id: 'AwsSolutions-SNS2', reason: 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key; alarm messages carry no log data.' },
+      ], true);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/** The four Rust Lambda functions, built by cargo-lambda from the workspace, each with its own log group. */
+import * as path from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { RustFunction } from 'cargo-lambda-cdk';
+import { Construct } from 'constructs';
+
+export const WORKSPACE_MANIFEST = path.join(__dirname, '..', '..', 'Cargo.toml');
+
+export interface ElbshipFunctionsProps {
+  readonly architecture: Architecture;
+  /** Environment every function gets (the configuration of `elbship-aws`). */
+  readonly environment: Record<string, string>;
+  readonly logRetention: RetentionDays;
+  readonly logKey?: IKey;
+  readonly tracing: boolean;
+}
+
+interface Spec {
+  readonly binary: string;
+  readonly memoryMb: number;
+  readonly timeout: Duration;
+  readonly description: string;
+}
+
+const SPECS: Record<'start' | 'plan' | 'ship' | 'verify', Spec> = {
+  start: { binary: 'elbship-start', memoryMb: 256, timeout: Duration.minutes(1), description: 'elbship: S3 Object Created -> one execution per log object' },
+  // 1,769 MB is one full vCPU: plan inflates the whole object once.
+  plan: { binary: 'elbship-plan', memoryMb: 1769, timeout: Duration.minutes(15), description: 'elbship: read the object once, count lines, cut spans' },
+  ship: { binary: 'elbship-ship', memoryMb: 1769, timeout: Duration.minutes(15), description: 'elbship: ship one span to CloudWatch Logs' },
+  verify: { binary: 'elbship-verify', memoryMb: 256, timeout: Duration.minutes(1), description: 'elbship: prove every line is accounted for' },
+};
+
+export class ElbshipFunctions extends Construct {
+  readonly start: RustFunction;
+  readonly plan: RustFunction;
+  readonly ship: RustFunction;
+  readonly verify: RustFunction;
+
+  constructor(scope: Construct, id: string, props: ElbshipFunctionsProps) {
+    super(scope, id);
+    const make = (name: keyof typeof SPECS): RustFunction => {
+      const spec = SPECS[name];
+      const logGroup = new LogGroup(this, `${name}-logs`, {
+        retention: props.logRetention,
+        encryptionKey: props.logKey,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      return new RustFunction(this, name, {
+        manifestPath: WORKSPACE_MANIFEST,
+        binaryName: spec.binary,
+        runtime: 'provided.al2023',
+        architecture: props.architecture,
+        bundling: { architecture: props.architecture },
+        memorySize: spec.memoryMb,
+        timeout: spec.timeout,
+        description: spec.description,
+        environment: { ...props.environment, AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'INFO' },
+        logGroup,
+        tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      });
+    };
+    this.start = make('start');
+    this.plan = make('plan');
+    this.ship = make('ship');
+    this.verify = make('verify');
+  }
+}

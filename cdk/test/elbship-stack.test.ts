@@ -1,0 +1,169 @@
+/** Assertion tests: resources, properties, IAM statements, the EventBridge pattern, the deployed definition. */
+import * as fs from 'fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { DEFINITION_FILE } from '../lib/workflow';
+import { synth } from './synth';
+
+const GROUP_ARN = 'arn:${AWS::Partition}:logs:eu-west-1:111122223333:log-group:/elbship/*';
+
+function statements(template: ReturnType<typeof synth>['template'], role: RegExp): any[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.entries(policies)
+    .filter(([, p]: [string, any]) => p.Properties.Roles.some((r: any) => role.test(JSON.stringify(r))))
+    .flatMap(([, p]: [string, any]) => p.Properties.PolicyDocument.Statement);
+}
+
+function actionsOn(sts: any[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of sts) {
+    for (const a of [].concat(s.Action)) out[a] = [].concat(s.Resource).map((r) => JSON.stringify(r));
+  }
+  return out;
+}
+
+describe('the elbship stack', () => {
+  const { template } = synth();
+
+  test('four arm64 provided.al2023 functions, each with its own log group and retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4 + 1 /* CDK's bucket-notifications handler */);
+    const rust = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'provided.al2023' } });
+    expect(Object.keys(rust)).toHaveLength(4);
+    for (const fn of Object.values(rust) as any[]) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('bootstrap');
+      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    }
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
+  });
+
+  test('functions get the documented configuration', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ELBSHIP_LOG_GROUP_TEMPLATE: '/elbship/{account}/{region}/{lb_type}/{lb_name}',
+          ELBSHIP_MESSAGE_MODE: 'raw',
+          ELBSHIP_OLD_EVENT_POLICY: 'reject',
+          ELBSHIP_SPAN_SIZE: '128MiB',
+          ELBSHIP_MAP_CONCURRENCY: '10',
+          ELBSHIP_SEND_CONCURRENCY: '8',
+          ELBSHIP_STAGING_PREFIX: 'elbship-staging/',
+          ELBSHIP_STATE_MACHINE_ARN: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  test('the deployed definition is the statemachine/ file with its substitutions', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const sm = Object.values(machines)[0] as any;
+    expect(Object.keys(machines)).toHaveLength(1);
+    expect(sm.Properties.StateMachineType).toBe('STANDARD');
+    expect(JSON.parse(sm.Properties.DefinitionString)).toEqual(JSON.parse(fs.readFileSync(DEFINITION_FILE, 'utf8')));
+    expect(Object.keys(sm.Properties.DefinitionSubstitutions).sort()).toEqual(['PlanFunctionArn', 'ShipFunctionArn', 'VerifyFunctionArn']);
+    for (const v of Object.values(sm.Properties.DefinitionSubstitutions) as any[]) {
+      expect(v['Fn::GetAtt'][1]).toBe('Arn');
+    }
+    expect(sm.Properties.LoggingConfiguration.Level).toBe('ALL');
+  });
+
+  test('S3 events reach the start function only for ELB log keys, with retries and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [Match.anyValue()] }, object: { key: [{ wildcard: '*AWSLogs/*/elasticloadbalancing/*' }] } },
+      },
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 }, DeadLetterConfig: Match.anyValue() })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  test('a new source bucket lets Elastic Load Balancing write its logs, and sends events to EventBridge', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ElbLogDelivery',
+            Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+            Action: 's3:PutObject',
+          }),
+          Match.objectLike({ Sid: 'ElbLogDeliveryLegacyRegion', Principal: { AWS: Match.anyValue() } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
+  });
+
+  test('span indexes expire from the staging bucket', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'elbship-staging/', ExpirationInDays: 7, Status: 'Enabled' })] },
+    });
+  });
+
+  test('least privilege: each function reaches only what it uses', () => {
+    const plan = actionsOn(statements(template, /plan/));
+    const ship = actionsOn(statements(template, /ship/));
+    const verify = actionsOn(statements(template, /verify/));
+    const start = actionsOn(statements(template, /start/));
+    expect(plan['logs:CreateLogGroup']).toEqual([JSON.stringify({ 'Fn::Join': ['', [GROUP_ARN.split('${AWS::Partition}')[0], { Ref: 'AWS::Partition' }, GROUP_ARN.split('${AWS::Partition}')[1]]] })]);
+    expect(plan['s3:GetObject'][0]).toContain('/*AWSLogs/*');
+    expect(plan['s3:PutObject'][0]).toContain('/elbship-staging/*');
+    expect(ship['logs:PutLogEvents'][0]).toContain('log-group:/elbship/*:log-stream:*');
+    expect(ship['logs:CreateLogGroup']).toBeUndefined();
+    expect(verify['s3:DeleteObject'][0]).toContain('/elbship-staging/*');
+    expect(verify['s3:GetObject']).toBeUndefined();
+    expect(start['states:StartExecution'][0]).toMatch(/\{"Ref":"workflowstatemachine[0-9A-F]+"\}/);
+    for (const sts of [plan, ship, verify, start]) {
+      for (const [action, resources] of Object.entries(sts)) {
+        if (action.startsWith('xray:')) continue;
+        expect(resources).not.toContain('"*"');
+      }
+    }
+  });
+
+  test('alarms on failed, timed-out and aborted executions, start errors and dead letters', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'Errors', 'ApproximateNumberOfMessagesVisible']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Threshold: 1 });
+    }
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+});
+
+describe('configuration', () => {
+  test('an existing bucket, a key prefix, JSON messages, an alarm email, KMS, x86_64', () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { template } = synth({
+      sourceBucketName: 'central-logs',
+      keyPrefix: 'lb/',
+      messageMode: 'json',
+      oldEventPolicy: 'restamp',
+      logGroupTemplate: '/org/{account}/{lb_name}',
+      targetRetentionDays: 90,
+      alarmEmail: 'ops@example.com',
+      logGroupKmsKeyArn: key,
+      architecture: 'x86_64',
+      mapConcurrency: 40,
+    });
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { bucket: { name: ['central-logs'] }, object: { key: [{ wildcard: 'lb/AWSLogs/*/elasticloadbalancing/*' }] } } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Architectures: ['x86_64'],
+      Environment: { Variables: Match.objectLike({ ELBSHIP_MESSAGE_MODE: 'json', ELBSHIP_OLD_EVENT_POLICY: 'restamp', ELBSHIP_LOG_GROUP_RETENTION_DAYS: '90', ELBSHIP_LOG_GROUP_KMS_KEY: key, ELBSHIP_MAP_CONCURRENCY: '40' }) },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: key });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const plan = actionsOn(statements(template, /plan/));
+    expect(plan['logs:CreateLogGroup'][0]).toContain('log-group:/org/*');
+    expect(plan['s3:GetObject'][0]).toContain('central-logs/lb/AWSLogs/*');
+  });
+
+  test('invalid values are refused at synthesis', () => {
+    expect(() => synth({ mapConcurrency: 41 })).toThrow(/mapConcurrency/);
+    expect(() => synth({ targetRetentionDays: 2 })).toThrow(/targetRetentionDays/);
+  });
+});
