@@ -57,7 +57,7 @@ pub async fn start_object(
         }
         KeyClass::NotALog { reason } => return Ok(StartOutcome::Skipped { key: object.key.clone(), reason }),
     };
-    let name = execution_name(&object.bucket, &object.key, &object.etag, Some(&log));
+    let name = execution_name(&object.bucket, &object.key, &object.etag, &log);
     let input = PlanInput { object: object.clone(), options };
     let input = serde_json::to_string(&input).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
     let arn = execution_arn(state_machine_arn, &name);

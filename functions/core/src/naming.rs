@@ -151,18 +151,10 @@ pub fn object_id(bucket: &str, key: &str, etag: &str) -> String {
 /// The Step Functions execution name for one version of one object: the same bucket, key and ETag always give
 /// the same name, so StartExecution is idempotent across duplicated events. At most 80 characters of
 /// `[A-Za-z0-9_-]`: the load balancer name and end time for people, a SHA-256 prefix for uniqueness.
-pub fn execution_name(bucket: &str, key: &str, etag: &str, object: Option<&LogObject>) -> String {
+pub fn execution_name(bucket: &str, key: &str, etag: &str, object: &LogObject) -> String {
     let hash = object_id(bucket, key, etag);
-    let label = object.map_or_else(
-        || "object".to_string(),
-        |o| {
-            format!(
-                "{}_{}",
-                o.file.lb_name,
-                crate::timestamp::format_ms(o.file.end_time_ms).replace([':', '.', '-'], "")
-            )
-        },
-    );
+    let end = crate::timestamp::format_ms(object.file.end_time_ms).replace([':', '.', '-'], "");
+    let label = format!("{}_{end}", object.file.lb_name);
     let label: String = label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
     let room = MAX_EXECUTION_NAME - hash.len() - 1;
     format!("{}_{hash}", &label[..label.len().min(room)])
@@ -216,15 +208,14 @@ mod tests {
     #[test]
     fn execution_names_are_stable_legal_and_distinct() {
         let o = object();
-        let a = execution_name("b", "k", "\"abc\"", Some(&o));
-        assert_eq!(a, execution_name("b", "k", "abc", Some(&o)), "quotes around the ETag do not matter");
+        let a = execution_name("b", "k", "\"abc\"", &o);
+        assert_eq!(a, execution_name("b", "k", "abc", &o), "quotes around the ETag do not matter");
         assert!(a.starts_with("my-lb_20220215T234000000Z_"), "{a}");
         assert!(a.len() <= 80 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
-        assert_ne!(a, execution_name("b", "k", "abd", Some(&o)));
-        assert_ne!(a, execution_name("b", "k2", "abc", Some(&o)));
+        assert_ne!(a, execution_name("b", "k", "abd", &o));
+        assert_ne!(a, execution_name("b", "k2", "abc", &o));
         let mut long = o.clone();
         long.file.lb_name = "n".repeat(32);
-        assert!(execution_name("b", "k", "e", Some(&long)).len() <= 80);
-        assert!(execution_name("b", "k", "e", None).starts_with("object_"));
+        assert!(execution_name("b", "k", "e", &long).len() <= 80);
     }
 }

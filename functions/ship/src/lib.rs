@@ -19,7 +19,7 @@ use elbship_core::spans::gzip::{decode_index, AccessPoint};
 use elbship_core::spans::{span_source, SpanError};
 use std::sync::Arc;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinSet};
 
 /// What the ship function works with.
 #[derive(Debug, Clone)]
@@ -43,6 +43,23 @@ async fn access_point(input: &ShipInput, deps: &ShipDeps) -> Result<Option<Acces
     point
         .map(Some)
         .ok_or_else(|| SpanError::IndexCorrupt(format!("no access point for span {}", input.span.index)).into())
+}
+
+/// Counts a finished send: its ledger when it delivered, the first failure otherwise.
+fn absorb(
+    done: Result<Result<Ledger, ElbshipError>, JoinError>,
+    delivered: &mut Ledger,
+    failure: &mut Option<ElbshipError>,
+) {
+    match done {
+        Ok(Ok(l)) => delivered.merge(&l),
+        Ok(Err(e)) => {
+            failure.get_or_insert(e);
+        }
+        Err(e) => {
+            failure.get_or_insert(ElbshipError::LogsUnavailable(format!("send task: {e}")));
+        }
+    }
 }
 
 /// Ships one span.
@@ -69,11 +86,8 @@ pub async fn handle(input: ShipInput, deps: &ShipDeps) -> Result<ShipOutput, Elb
     let mut sending = JoinSet::new();
     loop {
         if sending.len() >= concurrency || (failure.is_some() && !sending.is_empty()) {
-            match sending.join_next().await {
-                Some(Ok(Ok(l))) => delivered.merge(&l),
-                Some(Ok(Err(e))) => failure = failure.or(Some(e)),
-                Some(Err(e)) => failure = failure.or(Some(ElbshipError::LogsUnavailable(format!("send task: {e}")))),
-                None => {}
+            if let Some(done) = sending.join_next().await {
+                absorb(done, &mut delivered, &mut failure);
             }
             continue;
         }
@@ -88,19 +102,11 @@ pub async fn handle(input: ShipInput, deps: &ShipDeps) -> Result<ShipOutput, Elb
                 }
                 None => break,
             },
-            Some(done) = sending.join_next(), if !sending.is_empty() => match done {
-                Ok(Ok(l)) => delivered.merge(&l),
-                Ok(Err(e)) => failure = Some(e),
-                Err(e) => failure = Some(ElbshipError::LogsUnavailable(format!("send task: {e}"))),
-            },
+            Some(done) = sending.join_next(), if !sending.is_empty() => absorb(done, &mut delivered, &mut failure),
         }
     }
     while let Some(done) = sending.join_next().await {
-        match done {
-            Ok(Ok(l)) => delivered.merge(&l),
-            Ok(Err(e)) => failure = failure.or(Some(e)),
-            Err(e) => failure = failure.or(Some(ElbshipError::LogsUnavailable(format!("send task: {e}")))),
-        }
+        absorb(done, &mut delivered, &mut failure);
     }
     drop(rx);
     let read = reading.await.map_err(|e| ElbshipError::BadInput(format!("reading task failed: {e}")))?;

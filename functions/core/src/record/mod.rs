@@ -1,8 +1,8 @@
 //! The structured form of a line: AWS's documented field names, typed values, rendered as JSON.
 //!
-//! Names follow the ELB documentation and the field names CloudWatch Logs uses for vended ELB logs, in
-//! snake_case; a `host:port` field becomes `<name>_ip` and `<name>_port` (`client:port` gives `client_ip`,
-//! `client_port`), so Logs Insights queries written for vended logs carry over. `-` becomes `null`, quoted
+//! Names are the ELB documentation's field names, in snake_case, which is also the style of the vended ELB logs
+//! CloudWatch Logs receives directly (their exact JSON names could not be confirmed here); a `host:port` field
+//! becomes `<name>_ip` and `<name>_port` (`client:port` gives `client_ip`, `client_port`). `-` becomes `null`, quoted
 //! fields are unescaped, numbers are numbers. Fields past the documented ones are kept, in order, in
 //! `extra_fields`: AWS adds fields at the end and says to tolerate them. A value that does not parse as its
 //! documented type is kept as a string, never a reason to drop the line.
