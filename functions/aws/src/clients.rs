@@ -5,8 +5,12 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use std::time::Duration;
 
-/// Attempts per CloudWatch Logs call: throttling and 5xx are retried with exponential backoff and jitter.
+/// Attempts per CloudWatch Logs control-plane call (CreateLogGroup, ...); PutLogEvents retries in
+/// [`crate::logs`], under elbship's own policy.
 pub const LOGS_MAX_ATTEMPTS: u32 = 8;
+
+/// Attempts per S3 call: 503 SlowDown and 5xx are retried with exponential backoff and jitter.
+pub const S3_MAX_ATTEMPTS: u32 = 6;
 
 /// Loads the standard configuration.
 pub async fn load() -> SdkConfig {
@@ -15,7 +19,13 @@ pub async fn load() -> SdkConfig {
 
 /// An S3 client.
 pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
-    let builder = aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some());
+    let retry = RetryConfig::standard()
+        .with_max_attempts(S3_MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(5));
+    let builder = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(config.endpoint_url().is_some())
+        .retry_config(retry);
     aws_sdk_s3::Client::from_conf(builder.build())
 }
 
@@ -27,6 +37,12 @@ pub fn logs(config: &SdkConfig) -> aws_sdk_cloudwatchlogs::Client {
         .with_max_backoff(Duration::from_secs(10));
     let builder = aws_sdk_cloudwatchlogs::config::Builder::from(config).retry_config(retry);
     aws_sdk_cloudwatchlogs::Client::from_conf(builder.build())
+}
+
+/// A DynamoDB client (the checkpoint store).
+pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    let retry = RetryConfig::standard().with_max_attempts(6).with_max_backoff(Duration::from_secs(5));
+    aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(config).retry_config(retry).build())
 }
 
 /// A Step Functions client.

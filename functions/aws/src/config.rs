@@ -15,6 +15,7 @@
 //! | `ELBSHIP_LOG_GROUP_RETENTION_DAYS` | none | retention of log groups elbship creates |
 //! | `ELBSHIP_LOG_GROUP_KMS_KEY` | none | KMS key ARN encrypting log groups elbship creates |
 //! | `ELBSHIP_STATE_MACHINE_ARN` | (required by start) | the state machine to start |
+//! | `ELBSHIP_CHECKPOINT_TABLE` | (required by plan, ship, verify) | DynamoDB table of claims and span checkpoints |
 
 use crate::error::ElbshipError;
 use elbship_core::event_builder::MessageMode;
@@ -54,6 +55,8 @@ pub struct Config {
     pub kms_key: Option<String>,
     /// The state machine start launches.
     pub state_machine_arn: Option<String>,
+    /// The DynamoDB table of claims and span checkpoints.
+    pub checkpoint_table: Option<String>,
 }
 
 fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
@@ -118,7 +121,13 @@ impl Config {
             retention_days,
             kms_key: get("ELBSHIP_LOG_GROUP_KMS_KEY"),
             state_machine_arn: get("ELBSHIP_STATE_MACHINE_ARN"),
+            checkpoint_table: get("ELBSHIP_CHECKPOINT_TABLE"),
         })
+    }
+
+    /// The checkpoint table, which plan, ship and verify need.
+    pub fn require_checkpoint_table(&self) -> Result<&str, ElbshipError> {
+        self.checkpoint_table.as_deref().ok_or_else(|| bad("ELBSHIP_CHECKPOINT_TABLE", "is required"))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The errors elbship's functions fail with. Each has a stable name, which Lambda reports as `errorType` and
-//! the state machine's Retry and Catch match; only errors raised before anything was delivered are retryable.
+//! the state machine's Retry and Catch match. Transient failures are retryable whether or not some batches were
+//! delivered: a retry resumes from the span's checkpoint and never sends an acknowledged batch again.
 
 use elbship_core::spans::SpanError;
 use elbship_core::verify::VerifyError;
@@ -50,8 +51,9 @@ pub enum ElbshipError {
     /// CloudWatch Logs refused a request it will refuse again.
     #[error("CloudWatch Logs refused the request: {0}")]
     LogsRefused(String),
-    /// Some batches were delivered, then sending failed: not retried, which would deliver them twice.
-    #[error("span {span} stopped after delivering {lines_delivered} lines in {batches} batches: {cause}")]
+    /// The span stopped before its end (a transient failure that outlasted the worker's own retries, or its
+    /// deadline); what was acknowledged is checkpointed, so a retry resumes after it.
+    #[error("span {span} stopped with {lines_delivered} lines delivered in {batches} batches so far: {cause}")]
     ShipIncomplete {
         /// The span.
         span: u32,
@@ -62,6 +64,18 @@ pub enum ElbshipError {
         /// What failed.
         cause: String,
     },
+    /// The checkpoint store failed after the SDK's retries; retryable.
+    #[error("the checkpoint store failed: {0}")]
+    CheckpointUnavailable(String),
+    /// The checkpoint store refused a request it will refuse again (no table, no permission).
+    #[error("the checkpoint store refused the request: {0}")]
+    CheckpointRefused(String),
+    /// The stored checkpoint does not fit this attempt's plan: resuming could send lines twice or skip some.
+    #[error("checkpoint mismatch: {0}")]
+    CheckpointMismatch(String),
+    /// A newer attempt took the span over; this one stopped sending.
+    #[error("{0}")]
+    SpanTakenOver(String),
     /// Step Functions failed after the SDK's retries.
     #[error("Step Functions failed: {0}")]
     StepFunctions(String),
@@ -89,6 +103,10 @@ impl ElbshipError {
             ElbshipError::LogsUnavailable(_) => "LogsUnavailable",
             ElbshipError::LogsRefused(_) => "LogsRefused",
             ElbshipError::ShipIncomplete { .. } => "ShipIncomplete",
+            ElbshipError::CheckpointUnavailable(_) => "CheckpointUnavailable",
+            ElbshipError::CheckpointRefused(_) => "CheckpointRefused",
+            ElbshipError::CheckpointMismatch(_) => "CheckpointMismatch",
+            ElbshipError::SpanTakenOver(_) => "SpanTakenOver",
             ElbshipError::StepFunctions(_) => "StepFunctionsUnavailable",
             ElbshipError::BadInput(_) => "BadInput",
             ElbshipError::Config(_) => "ConfigInvalid",
@@ -96,8 +114,9 @@ impl ElbshipError {
         }
     }
 
-    /// Names the state machine retries: failures before anything was delivered.
-    pub const RETRYABLE: [&'static str; 3] = ["S3Unavailable", "LogsUnavailable", "StepFunctionsUnavailable"];
+    /// Names the state machine retries: transient failures, resumed from the checkpoints.
+    pub const RETRYABLE: [&'static str; 5] =
+        ["S3Unavailable", "LogsUnavailable", "ShipIncomplete", "CheckpointUnavailable", "StepFunctionsUnavailable"];
 }
 
 impl From<SpanError> for ElbshipError {

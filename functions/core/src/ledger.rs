@@ -95,6 +95,10 @@ pub struct Ledger {
     pub rejected: Rejected,
     /// Lines delivered with a change, by kind of change.
     pub adjusted: Adjusted,
+    /// Delivered events whose batch may be stored twice: it was sent again after an attempt whose answer was
+    /// lost (a timeout, a reset connection, a 5xx), or after a worker stopped with it in flight. Counted, never
+    /// silent; not part of the balance (each such line is also counted as delivered once).
+    pub possibly_duplicated: u64,
 }
 
 /// The ledger does not balance.
@@ -132,6 +136,7 @@ impl Ledger {
         a.invalid_utf8 += b.invalid_utf8;
         a.split_oversize += b.split_oversize;
         a.restamped += b.restamped;
+        self.possibly_duplicated += o.possibly_duplicated;
     }
 
     /// Counts a batch as delivered in full.

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod checkpoint;
 pub mod event;
 pub mod event_builder;
 pub mod fields;

@@ -27,6 +27,16 @@ pub enum OldEventPolicy {
     Restamp,
 }
 
+impl OldEventPolicy {
+    /// The name [`FromStr`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OldEventPolicy::Reject => "reject",
+            OldEventPolicy::Restamp => "restamp",
+        }
+    }
+}
+
 impl FromStr for OldEventPolicy {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

@@ -1,36 +1,69 @@
-//! The ship function: one span of one object. A ranged GET (conditional on the ETag) is decoded on a blocking
-//! thread into exactly the lines the span owns, which become events and batches; batches go to CloudWatch Logs
-//! with bounded concurrency (the SDK retries throttling and 5xx with backoff and jitter), and what CloudWatch
-//! refuses is read back into the ledger. The function returns the span's ledger.
+//! The ship function: one span of one object. A ranged GET (conditional on the ETag, resumed if the connection
+//! breaks) is decoded on a blocking thread into exactly the lines the span owns, which become events and
+//! batches, numbered in order; batches go to CloudWatch Logs with bounded concurrency.
 //!
-//! A failure before anything was delivered keeps its retryable name; after some batches were delivered it is
-//! `ShipIncomplete`, which the state machine does not retry (a retry would deliver those batches twice).
+//! Every attempt resumes from the span's checkpoint ([`elbship_core::checkpoint`]): it takes the span over,
+//! skips the batches CloudWatch acknowledged before (counting them from the checkpoint), reserves each batch in
+//! the checkpoint before sending it, and records each acknowledgement as it comes. A batch an earlier attempt
+//! may have sent without an answer is sent again and counted as possibly duplicated, as is a batch retried
+//! after a lost answer. The function returns the span's ledger.
+//!
+//! It watches its own deadline: before Lambda would stop it, it stops sending, records where it is and fails
+//! with `ShipIncomplete`, which the state machine retries; so does any transient failure. Permanent failures
+//! (`LogsRefused`, `SpanTakenOver`, `CheckpointMismatch`, a corrupt span) keep their own names.
 
+use elbship_aws::checkpoints::{geometry, Ack, CheckpointStore};
 use elbship_aws::error::ElbshipError;
-use elbship_aws::logs::LogSink;
+use elbship_aws::logs::{Delivered, LogSink, SendPolicy};
 use elbship_aws::s3::Objects;
 use elbship_core::batch::Batch;
+use elbship_core::checkpoint::{span_key, Next, SpanCheckpoint};
 use elbship_core::event_builder::EventBuilder;
 use elbship_core::job::{ShipInput, ShipOutput};
 use elbship_core::kind::Compression;
 use elbship_core::ledger::Ledger;
+use elbship_core::naming::object_id;
 use elbship_core::pipeline::{batch_span, PipelineError, SpanOutput};
 use elbship_core::spans::gzip::{decode_index, AccessPoint};
 use elbship_core::spans::{span_source, SpanError};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::task::{JoinError, JoinSet};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 /// What the ship function works with.
 #[derive(Debug, Clone)]
-pub struct ShipDeps {
+pub struct ShipDeps<C> {
     /// S3.
     pub objects: Objects,
     /// CloudWatch Logs.
     pub logs: LogSink,
+    /// Span checkpoints.
+    pub checkpoints: C,
+    /// How PutLogEvents is retried.
+    pub send: SendPolicy,
 }
 
-async fn access_point(input: &ShipInput, deps: &ShipDeps) -> Result<Option<AccessPoint>, ElbshipError> {
+/// One invocation: who it is (the checkpoint owner name) and when it must have stopped.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The owner name this attempt writes its checkpoint under.
+    pub owner: String,
+    /// When to stop sending, record the checkpoint and fail retryably.
+    pub give_up_at: Instant,
+}
+
+/// Time kept back from Lambda's deadline to drain sends, record the checkpoint and answer.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+/// When an invocation with `remaining` time before Lambda's deadline stops sending: [`DEADLINE_MARGIN`] before
+/// it, or halfway there for a short invocation.
+pub fn give_up_after(remaining: Duration) -> Duration {
+    remaining.saturating_sub(DEADLINE_MARGIN.min(remaining / 2))
+}
+
+async fn access_point<C>(input: &ShipInput, deps: &ShipDeps<C>) -> Result<Option<AccessPoint>, ElbshipError> {
     if input.job.kind.compression() != Compression::Gzip {
         return Ok(None);
     }
@@ -45,30 +78,64 @@ async fn access_point(input: &ShipInput, deps: &ShipDeps) -> Result<Option<Acces
         .ok_or_else(|| SpanError::IndexCorrupt(format!("no access point for span {}", input.span.index)).into())
 }
 
-/// Counts a finished send: its ledger when it delivered, the first failure otherwise.
-fn absorb(
-    done: Result<Result<Ledger, ElbshipError>, JoinError>,
-    delivered: &mut Ledger,
-    failure: &mut Option<ElbshipError>,
-) {
-    match done {
-        Ok(Ok(l)) => delivered.merge(&l),
-        Ok(Err(e)) => {
-            failure.get_or_insert(e);
+type Sent = (u32, bool, Result<(Batch, Delivered), ElbshipError>);
+
+/// The span's progress in this attempt: the checkpoint as stored, the ledger of every batch met so far.
+struct Progress<'a, C> {
+    store: &'a C,
+    key: String,
+    owner: &'a str,
+    checkpoint: SpanCheckpoint,
+    delivered: Ledger,
+    failure: Option<ElbshipError>,
+}
+
+impl<C: CheckpointStore> Progress<'_, C> {
+    /// Counts a finished send and records it in the checkpoint.
+    async fn finish(&mut self, (seq, fate_unknown, result): Sent) {
+        let (batch, d) = match result {
+            Ok(sent) => sent,
+            Err(e) => {
+                self.failure.get_or_insert(e);
+                return;
+            }
+        };
+        let possibly_duplicated = fate_unknown || d.possibly_duplicated;
+        let mut ledger = d.rejections.ledger(&batch);
+        if possibly_duplicated {
+            ledger.possibly_duplicated = ledger.events_delivered;
         }
-        Err(e) => {
-            failure.get_or_insert(ElbshipError::LogsUnavailable(format!("send task: {e}")));
+        self.delivered.merge(&ledger);
+        self.checkpoint.record_ack(seq, d.rejections, possibly_duplicated, &ledger);
+        let ack = Ack { seq, rejections: d.rejections, possibly_duplicated };
+        if let Err(e) = self.store.ack(&self.key, self.owner, ack, &self.checkpoint.progress).await {
+            self.failure.get_or_insert(e);
         }
+    }
+
+    fn fail(&mut self, e: ElbshipError) {
+        self.failure.get_or_insert(e);
     }
 }
 
 /// Ships one span.
-pub async fn handle(input: ShipInput, deps: &ShipDeps) -> Result<ShipOutput, ElbshipError> {
+pub async fn handle<C: CheckpointStore>(
+    input: ShipInput,
+    deps: &ShipDeps<C>,
+    invocation: &Invocation,
+) -> Result<ShipOutput, ElbshipError> {
     let point = access_point(&input, deps).await?;
+    let object = &input.job.object;
+    let key = span_key(&object_id(&object.bucket, &object.key, &object.etag), input.span.index);
+    let checkpoint = deps.checkpoints.take_over(&key, &invocation.owner, &geometry(&input.span)).await?;
+    let resumed = (checkpoint.acked.len(), checkpoint.unknown().count());
+    if resumed != (0, 0) {
+        tracing::info!(span = input.span.index, acked = resumed.0, unknown = resumed.1, "resuming from the checkpoint");
+    }
     let span = input.span.clone();
-    let reader = deps.objects.open(&input.job.object, Some((span.read_start, span.read_end))).await?;
-    let concurrency = input.job.send_concurrency.max(1) as usize;
-    let (tx, mut rx) = mpsc::channel::<Batch>(concurrency);
+    let reader = deps.objects.open(object, Some((span.read_start, span.read_end))).await?;
+    let concurrency = input.job.send_concurrency.max(1);
+    let (tx, mut rx) = mpsc::channel::<Batch>(concurrency as usize);
     let builder = EventBuilder::new(input.job.events);
     let compression = input.job.kind.compression();
     let reading = tokio::task::spawn_blocking(move || -> Result<SpanOutput, PipelineError<()>> {
@@ -81,43 +148,75 @@ pub async fn handle(input: ShipInput, deps: &ShipDeps) -> Result<ShipOutput, Elb
     });
 
     let (group, stream) = (Arc::new(input.job.log_group.clone()), Arc::new(input.job.log_stream.clone()));
-    let mut delivered = Ledger::default();
-    let mut failure: Option<ElbshipError> = None;
-    let mut sending = JoinSet::new();
-    loop {
-        if sending.len() >= concurrency || (failure.is_some() && !sending.is_empty()) {
+    let mut p = Progress {
+        store: &deps.checkpoints,
+        key,
+        owner: &invocation.owner,
+        checkpoint,
+        delivered: Ledger::default(),
+        failure: None,
+    };
+    let mut sending: JoinSet<Sent> = JoinSet::new();
+    let mut seq = 0u32;
+    while p.failure.is_none() {
+        if sending.len() >= concurrency as usize {
             if let Some(done) = sending.join_next().await {
-                absorb(done, &mut delivered, &mut failure);
+                p.finish(done.unwrap_or_else(|e| lost_task(e))).await;
             }
             continue;
         }
-        if failure.is_some() {
-            break;
-        }
-        tokio::select! {
+        let batch = tokio::select! {
             batch = rx.recv() => match batch {
-                Some(batch) => {
-                    let (logs, group, stream) = (deps.logs.clone(), group.clone(), stream.clone());
-                    sending.spawn(async move { logs.put(&group, &stream, &batch).await });
-                }
+                Some(batch) => batch,
                 None => break,
             },
-            Some(done) = sending.join_next(), if !sending.is_empty() => absorb(done, &mut delivered, &mut failure),
+            Some(done) = sending.join_next(), if !sending.is_empty() => {
+                p.finish(done.unwrap_or_else(|e| lost_task(e))).await;
+                continue;
+            }
+        };
+        let this = seq;
+        seq += 1;
+        let fate_unknown = match p.checkpoint.next(this) {
+            Next::Skip => {
+                let ledger = p.checkpoint.acked_ledger(this, &batch);
+                p.delivered.merge(&ledger);
+                continue;
+            }
+            Next::Send { fate_unknown } => fate_unknown,
+        };
+        if Instant::now() >= invocation.give_up_at {
+            p.fail(ElbshipError::LogsUnavailable("stopped sending before the worker's deadline".into()));
+            break;
         }
+        if let Some(sent_below) = p.checkpoint.reservation(this, concurrency) {
+            if let Err(e) = deps.checkpoints.reserve(&p.key, &invocation.owner, sent_below).await {
+                p.fail(e);
+                break;
+            }
+            p.checkpoint.sent_below = sent_below;
+        }
+        let (logs, group, stream, policy, until) =
+            (deps.logs.clone(), group.clone(), stream.clone(), deps.send, invocation.give_up_at);
+        sending.spawn(async move {
+            let result = logs.put(&group, &stream, &batch, policy, until).await;
+            (this, fate_unknown, result.map(|d| (batch, d)))
+        });
     }
     while let Some(done) = sending.join_next().await {
-        absorb(done, &mut delivered, &mut failure);
+        p.finish(done.unwrap_or_else(|e| lost_task(e))).await;
     }
     drop(rx);
     let read = reading.await.map_err(|e| ElbshipError::BadInput(format!("reading task failed: {e}")))?;
-    let failure = match (failure, read) {
+    let failure = match (p.failure, read) {
         (None, Ok(out)) => {
             let mut ledger = out.ledger;
-            ledger.merge(&delivered);
+            ledger.merge(&p.delivered);
             tracing::info!(
                 span = input.span.index,
                 lines = ledger.lines_read,
                 delivered = ledger.lines_delivered,
+                possibly_duplicated = ledger.possibly_duplicated,
                 "shipped"
             );
             return Ok(ShipOutput { span: input.span.index, ledger, times: out.times });
@@ -126,13 +225,20 @@ pub async fn handle(input: ShipInput, deps: &ShipDeps) -> Result<ShipOutput, Elb
         (None, Err(PipelineError::Span(e))) => e.into(),
         (None, Err(PipelineError::Consumer(()))) => ElbshipError::LogsUnavailable("the sender stopped".into()),
     };
-    if delivered.batches == 0 {
+    let progress = p.checkpoint.progress;
+    tracing::warn!(span = input.span.index, error = failure.name(), %failure, lines_delivered = progress.lines_delivered, "span stopped");
+    if !ElbshipError::RETRYABLE.contains(&failure.name()) {
         return Err(failure);
     }
     Err(ElbshipError::ShipIncomplete {
         span: input.span.index,
-        lines_delivered: delivered.lines_delivered,
-        batches: delivered.batches,
+        lines_delivered: progress.lines_delivered,
+        batches: progress.batches,
         cause: format!("{}: {failure}", failure.name()),
     })
+}
+
+/// A send task that panicked or was cancelled: its batch's fate is unknown, and the checkpoint says so.
+fn lost_task(e: tokio::task::JoinError) -> Sent {
+    (u32::MAX, false, Err(ElbshipError::LogsUnavailable(format!("send task: {e}"))))
 }

@@ -1,6 +1,7 @@
-//! The ship worker under faults, with the real SDK and aws-smithy-mocks: retried throttling still delivers each
-//! batch once; a failure before anything was delivered keeps its retryable name; a failure after some batches
-//! is `ShipIncomplete`, with what was delivered.
+//! The ship worker under faults, with the real SDK (aws-smithy-mocks) and the in-memory checkpoint store:
+//! throttling is ridden out with each batch delivered once; a transient failure after some batches is
+//! `ShipIncomplete`, and the next attempt sends only what was not acknowledged; lost answers and batches left in
+//! flight by a stopped attempt are counted as possibly duplicated; the deadline stops the worker retryably.
 
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::operation::put_log_events::{PutLogEventsError, PutLogEventsOutput};
@@ -8,23 +9,31 @@ use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use elbship_aws::logs::LogSink;
+use elbship_aws::checkpoints::memory::MemoryCheckpoints;
+use elbship_aws::checkpoints::{geometry, CheckpointStore};
+use elbship_aws::logs::{LogSink, SendPolicy};
 use elbship_aws::s3::Objects;
+use elbship_core::checkpoint::span_key;
 use elbship_core::event_builder::{EventOptions, MessageMode};
 use elbship_core::job::{Job, ObjectRef, ShipInput};
 use elbship_core::kind::LogKind;
+use elbship_core::naming::object_id;
 use elbship_core::policy::{OldEventPolicy, TimeWindow};
 use elbship_core::spans::Span;
-use elbship_ship::{handle, ShipDeps};
+use elbship_ship::{handle, Invocation, ShipDeps};
+use std::time::Duration;
+use tokio::time::Instant;
 
 const NOW: i64 = 1_431_560_383_945;
+const THROTTLED: &str = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
 
 /// Three CLB lines of 600 KB: three batches, since two do not fit in 1 MiB.
 fn text() -> Vec<u8> {
     (0..3).flat_map(|i| format!("2015-05-13T23:39:43.945958Z lb-{i} {}\n", "x".repeat(600_000)).into_bytes()).collect()
 }
 
-fn input(len: u64) -> ShipInput {
+fn input() -> ShipInput {
+    let len = text().len() as u64;
     ShipInput {
         job: Job {
             object: ObjectRef { bucket: "b".into(), key: "k".into(), size: len, etag: "e".into() },
@@ -45,13 +54,30 @@ fn input(len: u64) -> ShipInput {
     }
 }
 
-fn deps(puts: &Rule) -> ShipDeps {
+fn key() -> String {
+    span_key(&object_id("b", "k", "e"), 0)
+}
+
+fn deps(puts: &Rule, checkpoints: &MemoryCheckpoints) -> ShipDeps<MemoryCheckpoints> {
     let get = mock!(aws_sdk_s3::Client::get_object)
         .then_output(|| GetObjectOutput::builder().body(ByteStream::from(text())).build());
     let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&get]);
     let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [puts], |c| c
         .retry_config(RetryConfig::standard().with_max_attempts(3)));
-    ShipDeps { objects: Objects::new(s3), logs: LogSink::new(logs) }
+    let send = SendPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(2),
+        attempt_timeout: Duration::from_secs(5),
+    };
+    ShipDeps { objects: Objects::new(s3), logs: LogSink::new(logs), checkpoints: checkpoints.clone(), send }
+}
+
+fn attempt(name: &str, secs: u64) -> Invocation {
+    Invocation { owner: name.into(), give_up_at: Instant::now() + Duration::from_secs(secs) }
+}
+
+fn ok() -> PutLogEventsOutput {
+    PutLogEventsOutput::builder().build()
 }
 
 fn refused() -> PutLogEventsError {
@@ -59,38 +85,97 @@ fn refused() -> PutLogEventsError {
 }
 
 #[tokio::test]
-async fn throttled_calls_are_retried_and_every_line_delivered_once() {
-    let throttled = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string();
+async fn a_throttling_storm_longer_than_the_sdk_retries_is_ridden_out_once_delivered() {
     let puts = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events)
         .sequence()
-        .http_status(400, Some(throttled))
-        .output(|| PutLogEventsOutput::builder().build())
+        .http_status(400, Some(THROTTLED.to_string()))
+        .times(20)
+        .output(ok)
         .times(3)
         .build();
-    let len = text().len() as u64;
-    let out = handle(input(len), &deps(&puts)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(puts.num_calls(), 4);
-    assert_eq!((out.ledger.lines_read, out.ledger.lines_delivered, out.ledger.batches), (3, 3, 3));
-    assert_eq!(out.ledger.check(), Ok(()));
+    let cps = MemoryCheckpoints::default();
+    let out = handle(input(), &deps(&puts, &cps), &attempt("a", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(puts.num_calls(), 23);
+    let l = out.ledger;
+    assert_eq!((l.lines_read, l.lines_delivered, l.batches, l.possibly_duplicated), (3, 3, 3, 0));
+    assert_eq!(l.check(), Ok(()));
+    assert_eq!(cps.span(&key()).map(|c| c.acked.len()), Some(3));
 }
 
 #[tokio::test]
-async fn a_failure_before_any_delivery_keeps_its_name() {
+async fn a_refusal_keeps_its_name() {
     let puts = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).sequence().error(refused).build();
-    let e = handle(input(text().len() as u64), &deps(&puts)).await.err();
+    let e = handle(input(), &deps(&puts, &MemoryCheckpoints::default()), &attempt("a", 60)).await.err();
     assert_eq!(e.map(|e| e.name()), Some("LogsRefused"));
 }
 
 #[tokio::test]
-async fn a_failure_after_some_batches_is_incomplete_and_says_what_was_delivered() {
+async fn after_a_failure_mid_span_the_next_attempt_sends_only_the_rest() {
+    let cps = MemoryCheckpoints::default();
+    // The first attempt: one batch acknowledged, then a 5xx outage that outlasts its deadline.
+    let first = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events)
+        .sequence()
+        .output(ok)
+        .http_status(500, None)
+        .times(10_000)
+        .build();
+    let e = handle(input(), &deps(&first, &cps), &attempt("first", 1)).await.err();
+    let (name, message) = e.map(|e| (e.name(), e.to_string())).unwrap_or_default();
+    assert_eq!(name, "ShipIncomplete", "{message}");
+    assert!(message.contains("1 lines delivered in 1 batches"), "{message}");
+
+    // The retry: batch 0 is skipped; batch 1's fate is unknown (the outage answered 500s), so it is sent
+    // again and counted; batch 2 was never sent.
+    let second = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).sequence().output(ok).times(2).build();
+    let out = handle(input(), &deps(&second, &cps), &attempt("second", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(second.num_calls(), 2);
+    let l = out.ledger;
+    assert_eq!((l.lines_read, l.lines_delivered, l.events_delivered, l.batches), (3, 3, 3, 3));
+    assert_eq!(l.possibly_duplicated, 1, "batch 1 may be stored twice");
+    assert_eq!(l.check(), Ok(()));
+
+    // A third attempt (a duplicated execution) sends nothing and reports the same ledger.
+    let third = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).sequence().output(ok).build();
+    let again = handle(input(), &deps(&third, &cps), &attempt("third", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((third.num_calls(), again.ledger), (0, l));
+}
+
+#[tokio::test]
+async fn lost_answers_are_counted_as_possibly_duplicated() {
     let puts = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events)
         .sequence()
-        .output(|| PutLogEventsOutput::builder().build())
-        .error(refused)
+        .output(ok)
+        .http_status(503, None)
+        .output(ok)
+        .times(2)
         .build();
-    let e = handle(input(text().len() as u64), &deps(&puts)).await.err();
-    let (name, message) = e.map(|e| (e.name(), e.to_string())).unwrap_or_default();
-    assert_eq!(name, "ShipIncomplete");
-    assert!(message.contains("after delivering 1 lines in 1 batches"), "{message}");
-    assert!(message.contains("LogsRefused"), "{message}");
+    let out = handle(input(), &deps(&puts, &MemoryCheckpoints::default()), &attempt("a", 60)).await;
+    let l = out.unwrap_or_else(|e| panic!("{e}")).ledger;
+    assert_eq!((l.lines_delivered, l.possibly_duplicated), (3, 1));
+}
+
+#[tokio::test]
+async fn batches_left_in_flight_by_a_killed_worker_are_resent_and_counted() {
+    let cps = MemoryCheckpoints::default();
+    // What a worker killed while sending batches 1 and 2 leaves: 0 acknowledged, 1 and 2 reserved.
+    let (k, g) = (key(), geometry(&input().span));
+    cps.take_over(&k, "killed", &g).await.unwrap_or_else(|e| panic!("{e}"));
+    cps.reserve(&k, "killed", 3).await.unwrap_or_else(|e| panic!("{e}"));
+    let one = elbship_core::ledger::Ledger { lines_delivered: 1, events_delivered: 1, batches: 1, ..Default::default() };
+    let ack = elbship_aws::checkpoints::Ack { seq: 0, rejections: Default::default(), possibly_duplicated: false };
+    cps.ack(&k, "killed", ack, &one).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let puts = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).sequence().output(ok).times(2).build();
+    let out = handle(input(), &deps(&puts, &cps), &attempt("next", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(puts.num_calls(), 2);
+    assert_eq!((out.ledger.lines_delivered, out.ledger.possibly_duplicated), (3, 2));
+}
+
+#[tokio::test]
+async fn a_worker_out_of_time_sends_nothing_and_fails_retryably() {
+    let cps = MemoryCheckpoints::default();
+    let puts = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).sequence().output(ok).times(3).build();
+    let e = handle(input(), &deps(&puts, &cps), &attempt("late", 0)).await.err();
+    assert_eq!(e.map(|e| e.name()), Some("ShipIncomplete"));
+    assert_eq!(puts.num_calls(), 0);
 }

@@ -1,14 +1,90 @@
 //! CloudWatch Logs: making sure the target group and stream exist, and sending batches. PutLogEvents answers
-//! 200 even when it refuses events for their time; [`rejections_into_ledger`] reads `rejectedLogEventsInfo`
-//! back into the ledger, so a refused event is counted, never lost.
+//! 200 even when it refuses events for their time; its `rejectedLogEventsInfo` comes back as
+//! [`Rejections`], so a refused event is counted, never lost.
+//!
+//! PutLogEvents is retried by elbship's own loop ([`SendPolicy`]), not the SDK's: throttling and server errors
+//! are retried with capped exponential backoff and full jitter until the caller's deadline, however long a storm
+//! lasts (the SDK's standard mode shares one retry token bucket per process, which a sustained storm empties, and
+//! then stops retrying); and an attempt whose answer was lost (a timeout, a dropped connection, a 5xx after the
+//! request was sent) is known, so the batch's events are counted as possibly duplicated when a retry succeeds.
 
 use crate::error::ElbshipError;
+use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::operation::create_log_group::CreateLogGroupError;
 use aws_sdk_cloudwatchlogs::operation::create_log_stream::CreateLogStreamError;
 use aws_sdk_cloudwatchlogs::types::{InputLogEvent, RejectedLogEventsInfo};
 use elbship_core::batch::Batch;
-use elbship_core::ledger::{Ledger, RejectReason};
+use elbship_core::checkpoint::Rejections;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How PutLogEvents is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendPolicy {
+    /// First backoff ceiling; it doubles with each failed attempt.
+    pub initial_backoff: Duration,
+    /// Largest backoff ceiling.
+    pub max_backoff: Duration,
+    /// Longest one attempt may take before it is abandoned (and counted as an answer lost).
+    pub attempt_timeout: Duration,
+}
+
+impl Default for SendPolicy {
+    fn default() -> Self {
+        SendPolicy {
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A batch CloudWatch Logs acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    /// What it refused for its time.
+    pub rejections: Rejections,
+    /// An earlier attempt's answer was lost, so the batch may be stored twice.
+    pub possibly_duplicated: bool,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+/// What became of one failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// Refused for good.
+    Refused,
+    /// Refused for now (throttling): not stored.
+    Throttled,
+    /// The answer was lost or was a server error: it may have been stored.
+    Ambiguous,
+}
+
+fn failure<E: ProvideErrorMetadata + std::fmt::Debug>(
+    e: &SdkError<E, aws_sdk_cloudwatchlogs::config::http::HttpResponse>,
+) -> Failure {
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let throttled = matches!(e.code(), Some("ThrottlingException")) || status == Some(429);
+    match (e, status) {
+        _ if throttled => Failure::Throttled,
+        _ if e.code() == Some("ServiceUnavailableException") => Failure::Ambiguous,
+        (SdkError::ServiceError(_), Some(s)) if (400..500).contains(&s) => Failure::Refused,
+        (SdkError::ConstructionFailure(_), _) => Failure::Refused,
+        _ => Failure::Ambiguous,
+    }
+}
+
+/// CloudWatch Logs' answer to one batch, as [`Rejections`].
+pub fn rejections(info: Option<&RejectedLogEventsInfo>) -> Rejections {
+    let idx = |v: Option<i32>| v.map(|v| v.max(0) as u32);
+    Rejections {
+        too_new_start: info.and_then(|i| idx(i.too_new_log_event_start_index())),
+        too_old_end: info.and_then(|i| idx(i.too_old_log_event_end_index())),
+        expired_end: info.and_then(|i| idx(i.expired_log_event_end_index())),
+    }
+}
 
 /// CloudWatch Logs access for the functions.
 #[derive(Debug, Clone)]
@@ -27,38 +103,6 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
         Some(s) if (400..500).contains(&s) && s != 429 && !throttled => ElbshipError::LogsRefused(detail),
         _ => ElbshipError::LogsUnavailable(detail),
     }
-}
-
-/// Counts a batch's events as delivered or refused, from PutLogEvents' `rejectedLogEventsInfo` (indices into the
-/// batch's sorted events: too new from `tooNewLogEventStartIndex` on, too old before `tooOldLogEventEndIndex`,
-/// expired before `expiredLogEventEndIndex`). A line counts when its last event does.
-pub fn rejections_into_ledger(batch: &Batch, info: Option<&RejectedLogEventsInfo>) -> Ledger {
-    let idx = |v: Option<i32>| v.map(|v| v.max(0) as usize);
-    let too_new = info.and_then(|i| idx(i.too_new_log_event_start_index())).unwrap_or(usize::MAX);
-    let too_old = info.and_then(|i| idx(i.too_old_log_event_end_index())).unwrap_or(0);
-    let expired = info.and_then(|i| idx(i.expired_log_event_end_index())).unwrap_or(0);
-    let mut ledger = Ledger { batches: 1, ..Ledger::default() };
-    for (i, e) in batch.events().enumerate() {
-        let reason = if i >= too_new {
-            Some(RejectReason::TooNew)
-        } else if i < too_old {
-            Some(RejectReason::TooOld)
-        } else if i < expired {
-            Some(RejectReason::Expired)
-        } else {
-            None
-        };
-        match reason {
-            Some(r) if e.line_end => ledger.rejected.add(r, 1),
-            Some(_) => {}
-            None => {
-                ledger.events_delivered += 1;
-                ledger.message_bytes_delivered += e.message.len() as u64;
-                ledger.lines_delivered += u64::from(e.line_end);
-            }
-        }
-    }
-    ledger
 }
 
 impl LogSink {
@@ -113,24 +157,73 @@ impl LogSink {
             .map(|d| d.max(0) as u32))
     }
 
-    /// Sends one batch (the SDK retries throttling and server errors with backoff and jitter); returns what it
-    /// delivered and what CloudWatch Logs refused.
-    pub async fn put(&self, group: &str, stream: &str, batch: &Batch) -> Result<Ledger, ElbshipError> {
+    /// Sends one batch, retrying throttling, server errors and lost answers under `policy` until `give_up_at`;
+    /// returns what CloudWatch Logs refused in it, and whether it may be stored twice.
+    pub async fn put(
+        &self,
+        group: &str,
+        stream: &str,
+        batch: &Batch,
+        policy: SendPolicy,
+        give_up_at: Instant,
+    ) -> Result<Delivered, ElbshipError> {
         let events = batch
             .events()
             .map(|e| InputLogEvent::builder().timestamp(e.timestamp).message(e.message).build())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ElbshipError::LogsRefused(format!("building the request: {e}")))?;
-        let out = self
-            .client
-            .put_log_events()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .set_log_events(Some(events))
-            .send()
-            .await
-            .map_err(|e| classify(&e, &format!("PutLogEvents {group}/{stream}")))?;
-        Ok(rejections_into_ledger(batch, out.rejected_log_events_info()))
+        let what = format!("PutLogEvents {group}/{stream}");
+        let mut lost_answer = false;
+        let mut attempts = 0u32;
+        loop {
+            let left = give_up_at.saturating_duration_since(Instant::now());
+            if left < Duration::from_millis(500) {
+                return Err(ElbshipError::LogsUnavailable(format!(
+                    "{what}: gave up at the worker's deadline after {attempts} attempts"
+                )));
+            }
+            attempts += 1;
+            let call = self
+                .client
+                .put_log_events()
+                .log_group_name(group)
+                .log_stream_name(stream)
+                .set_log_events(Some(events.clone()))
+                .customize()
+                .config_override(aws_sdk_cloudwatchlogs::config::Builder::default().retry_config(RetryConfig::disabled()))
+                .send();
+            let detail = match tokio::time::timeout(policy.attempt_timeout.min(left), call).await {
+                Ok(Ok(out)) => {
+                    return Ok(Delivered {
+                        rejections: rejections(out.rejected_log_events_info()),
+                        possibly_duplicated: lost_answer,
+                        attempts,
+                    })
+                }
+                Ok(Err(e)) => {
+                    let detail = classify(&e, &what).to_string();
+                    match failure(&e) {
+                        Failure::Refused => return Err(classify(&e, &what)),
+                        Failure::Throttled => {}
+                        Failure::Ambiguous => lost_answer = true,
+                    }
+                    detail
+                }
+                Err(_) => {
+                    lost_answer = true;
+                    format!("{what}: no answer within {:?}", policy.attempt_timeout.min(left))
+                }
+            };
+            let ceiling = policy.initial_backoff.saturating_mul(1 << (attempts - 1).min(16)).min(policy.max_backoff);
+            let pause = ceiling.mul_f64(fastrand::f64());
+            tracing::debug!(attempts, lost_answer, pause_ms = pause.as_millis() as u64, detail, "retrying");
+            if Instant::now() + pause >= give_up_at {
+                return Err(ElbshipError::LogsUnavailable(format!(
+                    "{detail} (gave up at the worker's deadline after {attempts} attempts)"
+                )));
+            }
+            tokio::time::sleep(pause).await;
+        }
     }
 }
 

@@ -11,6 +11,8 @@ use aws_sdk_cloudwatchlogs::types::error::{InvalidParameterException, ResourceAl
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use std::time::Duration;
+use tokio::time::Instant;
 use elbship_core::batch::Batcher;
 use elbship_core::event::Event;
 
@@ -32,43 +34,68 @@ fn info(new: Option<i32>, old: Option<i32>, expired: Option<i32>) -> RejectedLog
 }
 
 #[test]
-fn rejected_events_are_counted_by_reason() {
-    let b = batch(10);
-    let l = rejections_into_ledger(&b, Some(&info(Some(8), Some(2), Some(5))));
-    assert_eq!((l.rejected.too_old, l.rejected.expired, l.rejected.too_new), (2, 3, 2));
-    assert_eq!((l.lines_delivered, l.events_delivered, l.batches), (3, 3, 1));
-    let all = rejections_into_ledger(&b, None);
-    assert_eq!((all.lines_delivered, all.rejected.total()), (10, 0));
-    assert_eq!(all.message_bytes_delivered, b.message_bytes() as u64);
+fn rejected_log_events_info_becomes_rejections() {
+    let r = rejections(Some(&info(Some(8), Some(2), Some(-1))));
+    assert_eq!(r, Rejections { too_new_start: Some(8), too_old_end: Some(2), expired_end: Some(0) });
+    assert!(rejections(None).is_empty());
 }
 
-fn retrying(
-    attempts: u32,
-) -> impl Fn(aws_sdk_cloudwatchlogs::config::Builder) -> aws_sdk_cloudwatchlogs::config::Builder {
-    move |c| c.retry_config(RetryConfig::standard().with_max_attempts(attempts))
+fn sink(rule: &aws_smithy_mocks::Rule) -> LogSink {
+    // The client's own retries stay on, as in production: put must switch them off for PutLogEvents.
+    LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [rule], |c| c
+        .retry_config(RetryConfig::standard().with_max_attempts(5))))
 }
+
+fn fast() -> SendPolicy {
+    SendPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(4),
+        attempt_timeout: Duration::from_secs(5),
+    }
+}
+
+fn later(secs: u64) -> Instant {
+    Instant::now() + Duration::from_secs(secs)
+}
+
+const THROTTLED: &str = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
 
 #[tokio::test]
-async fn server_errors_are_retried_and_delivered_once() {
+async fn server_errors_are_retried_and_counted_as_possibly_duplicated() {
     let rule = mock!(Client::put_log_events)
         .sequence()
         .http_status(503, None)
         .times(2)
-        .output(|| PutLogEventsOutput::builder().build())
+        .output(|| PutLogEventsOutput::builder().rejected_log_events_info(info(None, Some(1), None)).build())
         .build();
-    let sink = LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule], retrying(5)));
-    let l = sink.put("g", "s", &batch(4)).await.unwrap_or_else(|e| panic!("{e}"));
+    let d = sink(&rule).put("g", "s", &batch(4), fast(), later(60)).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rule.num_calls(), 3);
-    assert_eq!(l.lines_delivered, 4);
+    assert_eq!((d.attempts, d.possibly_duplicated), (3, true));
+    assert_eq!(d.rejections.too_old_end, Some(1));
 }
 
 #[tokio::test]
-async fn throttling_is_retried_then_named_retryable() {
-    let body = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
-    let rule = mock!(Client::put_log_events).sequence().http_status(400, Some(body.to_string())).times(3).build();
-    let sink = LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule], retrying(3)));
-    let e = sink.put("g", "s", &batch(1)).await.err();
-    assert_eq!(rule.num_calls(), 3);
+async fn throttling_is_retried_past_the_sdk_budget_and_is_no_duplicate() {
+    let rule = mock!(Client::put_log_events)
+        .sequence()
+        .http_status(400, Some(THROTTLED.to_string()))
+        .times(12)
+        .output(|| PutLogEventsOutput::builder().build())
+        .build();
+    let d = sink(&rule).put("g", "s", &batch(1), fast(), later(60)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((rule.num_calls(), d.attempts, d.possibly_duplicated), (13, 13, false));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_storm_past_the_deadline_is_named_retryable() {
+    let rule = mock!(Client::put_log_events)
+        .sequence()
+        .http_status(400, Some(THROTTLED.to_string()))
+        .times(1000)
+        .build();
+    let policy = SendPolicy { max_backoff: Duration::from_secs(2), ..fast() };
+    let e = sink(&rule).put("g", "s", &batch(1), policy, later(20)).await.err();
+    assert!(rule.num_calls() > 10, "{} attempts in 20 s of backoff capped at 2 s", rule.num_calls());
     assert_eq!(e.map(|e| e.name()), Some("LogsUnavailable"));
 }
 
@@ -77,8 +104,7 @@ async fn refusals_are_not_retried() {
     let refused =
         || PutLogEventsError::InvalidParameterException(InvalidParameterException::builder().message("bad").build());
     let rule = mock!(Client::put_log_events).sequence().error(refused).build();
-    let sink = LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule], retrying(5)));
-    let e = sink.put("g", "s", &batch(1)).await.err();
+    let e = sink(&rule).put("g", "s", &batch(1), fast(), later(60)).await.err();
     assert_eq!(rule.num_calls(), 1);
     assert_eq!(e.map(|e| e.name()), Some("LogsRefused"));
 }

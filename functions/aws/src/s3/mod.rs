@@ -1,6 +1,8 @@
 //! Reading and writing S3 objects. Every read of a log object is conditional on its ETag (`If-Match`), so a
 //! worker never reads a replaced object; a body is handed to the core as a blocking `Read` streamed from the
-//! response, never buffered whole.
+//! response, never buffered whole, that resumes with a new ranged GET when a connection breaks ([`resume`]).
+
+pub mod resume;
 
 use crate::error::ElbshipError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -47,17 +49,20 @@ impl Objects {
         Objects { client }
     }
 
-    /// Streams bytes `[start, end)` of the object (all of it when `range` is `None`) as a blocking reader, for
-    /// use in `spawn_blocking`. An empty range makes no request.
-    pub async fn open(&self, o: &ObjectRef, range: Option<(u64, u64)>) -> Result<Box<dyn Read + Send>, ElbshipError> {
-        if let Some((start, end)) = range {
-            if start >= end {
-                return Ok(Box::new(std::io::empty()));
-            }
-        }
+    /// One conditional GET of `[start, end)` (to the object's end when `end` is `None`): the body and the
+    /// exclusive end it covers.
+    async fn get(
+        &self,
+        o: &ObjectRef,
+        start: u64,
+        end: Option<u64>,
+    ) -> Result<(Box<dyn Read + Send>, u64), ElbshipError> {
         let mut req = self.client.get_object().bucket(&o.bucket).key(&o.key).if_match(&o.etag);
-        if let Some((start, end)) = range {
-            req = req.range(format!("bytes={start}-{}", end - 1));
+        if start > 0 || end.is_some() {
+            req = req.range(match end {
+                Some(end) => format!("bytes={start}-{}", end - 1),
+                None => format!("bytes={start}-"),
+            });
         }
         let out = req.send().await.map_err(|e| match e.as_service_error() {
             Some(GetObjectError::NoSuchKey(_)) => {
@@ -65,7 +70,30 @@ impl Objects {
             }
             _ => classify_s3(&e, status(&e), &o.bucket, &o.key, &o.etag),
         })?;
-        Ok(Box::new(SyncIoBridge::new(out.body.into_async_read())))
+        let covers = out.content_length().map_or(u64::MAX, |n| start + n.max(0) as u64);
+        let end = end.unwrap_or(covers);
+        Ok((Box::new(SyncIoBridge::new(out.body.into_async_read())), end))
+    }
+
+    /// Streams bytes `[start, end)` of the object (all of it when `range` is `None`) as a blocking reader, for
+    /// use in `spawn_blocking`; a read that breaks resumes with a new ranged GET. An empty range makes no
+    /// request.
+    pub async fn open(&self, o: &ObjectRef, range: Option<(u64, u64)>) -> Result<Box<dyn Read + Send>, ElbshipError> {
+        if let Some((start, end)) = range {
+            if start >= end {
+                return Ok(Box::new(std::io::empty()));
+            }
+        }
+        let (start, end) = range.map_or((0, None), |(s, e)| (s, Some(e)));
+        let (body, end) = self.get(o, start, end).await?;
+        let (objects, object, handle) = (self.clone(), o.clone(), tokio::runtime::Handle::current());
+        let reopen = move |pos: u64| -> std::io::Result<Box<dyn Read + Send>> {
+            handle
+                .block_on(objects.get(&object, pos, Some(end)))
+                .map(|(body, _)| body)
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", e.name())))
+        };
+        Ok(Box::new(resume::ResumingReader::new(body, start, end, reopen)))
     }
 
     /// Reads a whole (small) object.

@@ -45,6 +45,16 @@ pub enum MessageMode {
     Json,
 }
 
+impl MessageMode {
+    /// The name [`FromStr`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageMode::Raw => "raw",
+            MessageMode::Json => "json",
+        }
+    }
+}
+
 impl FromStr for MessageMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

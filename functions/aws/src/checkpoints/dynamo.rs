@@ -1,0 +1,264 @@
+//! The DynamoDB [`CheckpointStore`]: one table, partition key `pk` (string), items expiring through the TTL
+//! attribute `expires_at` ([`KEEP_DAYS`] after they are first written, longer than Step Functions keeps an
+//! execution's name). Every write is one `UpdateItem`; ownership is a condition on `owner`.
+//!
+//! | item | `pk` | attributes |
+//! |---|---|---|
+//! | claim | object id | `now_ms`, `mode`, `policy`, `span_bytes`, `retention_days`, `format` |
+//! | span | object id `#` span | `owner`, `geometry`, `sent_below`, `acked` (number set), `dup` (number set), `rj` (map: batch to refused indices), `progress` (JSON ledger) |
+
+use super::{Ack, CheckpointStore};
+use crate::error::ElbshipError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use elbship_core::checkpoint::{Claim, Rejections, SpanCheckpoint};
+use elbship_core::ledger::Ledger;
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Days a claim or checkpoint is kept: past the 90 days in which Step Functions refuses an execution name
+/// again, so a re-sent event can never ship an object a second time while its name is still taken.
+pub const KEEP_DAYS: u64 = 100;
+
+/// Checkpoints in a DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoCheckpoints {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    e: &SdkError<E, R>,
+    what: &str,
+) -> ElbshipError {
+    let detail = format!("{what}: {}", e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string));
+    match e {
+        SdkError::ServiceError(s) => match s.err().code() {
+            Some(
+                "ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
+                | "InternalServerError"
+                | "ServiceUnavailable",
+            ) => ElbshipError::CheckpointUnavailable(detail),
+            _ => ElbshipError::CheckpointRefused(detail),
+        },
+        _ => ElbshipError::CheckpointUnavailable(detail),
+    }
+}
+
+fn conditional_failed<R>(e: &SdkError<UpdateItemError, R>) -> bool {
+    matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_)))
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn num<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+fn numbers(item: &Item, name: &str) -> Result<std::collections::BTreeSet<u32>, ElbshipError> {
+    let Some(v) = item.get(name) else { return Ok(Default::default()) };
+    let set = v.as_ns().map_err(|_| corrupt(name))?;
+    set.iter().map(|x| x.parse().map_err(|_| corrupt(name))).collect()
+}
+
+fn corrupt(what: &str) -> ElbshipError {
+    ElbshipError::CheckpointMismatch(format!("the checkpoint's {what} is not what elbship writes"))
+}
+
+fn expires_at() -> AttributeValue {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    n(now + KEEP_DAYS * 86_400)
+}
+
+fn claim_from(item: &Item) -> Result<Claim, ElbshipError> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).ok_or_else(|| corrupt(name));
+    let parse_err = |what: &'static str| move |e: String| ElbshipError::CheckpointMismatch(format!("claim {what}: {e}"));
+    Ok(Claim {
+        now_ms: num(item, "now_ms").ok_or_else(|| corrupt("now_ms"))?,
+        mode: text("mode")?.parse().map_err(parse_err("mode"))?,
+        policy: text("policy")?.parse().map_err(parse_err("policy"))?,
+        span_bytes: num(item, "span_bytes").ok_or_else(|| corrupt("span_bytes"))?,
+        retention_days: num(item, "retention_days").ok_or_else(|| corrupt("retention_days"))?,
+        format: num(item, "format").ok_or_else(|| corrupt("format"))?,
+    })
+}
+
+fn checkpoint_from(item: &Item) -> Result<SpanCheckpoint, ElbshipError> {
+    let mut rejections = std::collections::BTreeMap::new();
+    if let Some(Ok(map)) = item.get("rj").map(AttributeValue::as_m) {
+        for (seq, v) in map {
+            let seq: u32 = seq.parse().map_err(|_| corrupt("rj"))?;
+            let r = v.as_s().ok().and_then(|t| Rejections::decode(t)).ok_or_else(|| corrupt("rj"))?;
+            rejections.insert(seq, r);
+        }
+    }
+    let progress = match item.get("progress").map(AttributeValue::as_s) {
+        Some(Ok(json)) => serde_json::from_str::<Ledger>(json).map_err(|_| corrupt("progress"))?,
+        _ => Ledger::default(),
+    };
+    Ok(SpanCheckpoint {
+        acked: numbers(item, "acked")?,
+        sent_below: num(item, "sent_below").unwrap_or(0),
+        possibly_duplicated: numbers(item, "dup")?,
+        rejections,
+        progress,
+    })
+}
+
+impl DynamoCheckpoints {
+    /// Wraps a client and names the table.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        DynamoCheckpoints { client, table: table.into() }
+    }
+
+    fn update(&self, pk: &str) -> UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.table).key("pk", s(pk))
+    }
+
+    /// Records `ack` without the owner condition (for an attempt that was fenced out).
+    async fn ack_unconditionally(&self, key: &str, ack: Ack) -> Result<(), ElbshipError> {
+        let mut expr = "ADD acked :k".to_string();
+        if ack.possibly_duplicated {
+            expr.push_str(", dup :k");
+        }
+        let mut req = self.update(key).expression_attribute_values(":k", AttributeValue::Ns(vec![ack.seq.to_string()]));
+        if !ack.rejections.is_empty() {
+            expr.push_str(" SET rj.#seq = :r");
+            req = req
+                .expression_attribute_names("#seq", ack.seq.to_string())
+                .expression_attribute_values(":r", s(ack.rejections.encode()));
+        }
+        req.update_expression(expr).send().await.map_err(|e| classify(&e, &format!("UpdateItem {key}")))?;
+        Ok(())
+    }
+}
+
+impl CheckpointStore for DynamoCheckpoints {
+    async fn claim(&self, object_id: &str, proposed: Claim) -> Result<Claim, ElbshipError> {
+        let fields: [(&str, AttributeValue); 7] = [
+            ("now_ms", n(proposed.now_ms)),
+            ("mode", s(proposed.mode.as_str())),
+            ("policy", s(proposed.policy.as_str())),
+            ("span_bytes", n(proposed.span_bytes)),
+            ("retention_days", n(proposed.retention_days)),
+            ("format", n(proposed.format)),
+            ("expires_at", expires_at()),
+        ];
+        let mut req = self.update(object_id).return_values(ReturnValue::AllNew);
+        let mut sets = Vec::new();
+        for (i, (name, value)) in fields.into_iter().enumerate() {
+            sets.push(format!("#f{i} = if_not_exists(#f{i}, :v{i})"));
+            req = req.expression_attribute_names(format!("#f{i}"), name).expression_attribute_values(format!(":v{i}"), value);
+        }
+        let out = req
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .send()
+            .await
+            .map_err(|e| classify(&e, &format!("UpdateItem claim {object_id}")))?;
+        claim_from(out.attributes().unwrap_or(&HashMap::new()))
+    }
+
+    async fn take_over(&self, key: &str, owner: &str, geometry: &str) -> Result<SpanCheckpoint, ElbshipError> {
+        let out = self
+            .update(key)
+            .update_expression(
+                "SET #o = :o, geometry = if_not_exists(geometry, :g), sent_below = if_not_exists(sent_below, :z), \
+                 rj = if_not_exists(rj, :m), expires_at = if_not_exists(expires_at, :e)",
+            )
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":o", s(owner))
+            .expression_attribute_values(":g", s(geometry))
+            .expression_attribute_values(":z", n(0))
+            .expression_attribute_values(":m", AttributeValue::M(HashMap::new()))
+            .expression_attribute_values(":e", expires_at())
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| classify(&e, &format!("UpdateItem take over {key}")))?;
+        let item = out.attributes().cloned().unwrap_or_default();
+        let stored = item.get("geometry").and_then(|v| v.as_s().ok()).map_or("", String::as_str);
+        if stored != geometry {
+            return Err(ElbshipError::CheckpointMismatch(format!(
+                "span {key} was checkpointed as {stored}, the plan now says {geometry}"
+            )));
+        }
+        checkpoint_from(&item)
+    }
+
+    async fn reserve(&self, key: &str, owner: &str, sent_below: u32) -> Result<(), ElbshipError> {
+        let r = self
+            .update(key)
+            .update_expression("SET sent_below = :sb")
+            .condition_expression("#o = :o")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":o", s(owner))
+            .expression_attribute_values(":sb", n(sent_below))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if conditional_failed(&e) => {
+                Err(ElbshipError::SpanTakenOver(format!("span {key} is owned by a newer attempt")))
+            }
+            Err(e) => Err(classify(&e, &format!("UpdateItem reserve {key}"))),
+        }
+    }
+
+    async fn ack(&self, key: &str, owner: &str, ack: Ack, progress: &Ledger) -> Result<(), ElbshipError> {
+        let progress = serde_json::to_string(progress).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
+        let mut add = "ADD acked :k".to_string();
+        if ack.possibly_duplicated {
+            add.push_str(", dup :k");
+        }
+        let mut set = "SET progress = :p".to_string();
+        let mut req = self
+            .update(key)
+            .condition_expression("#o = :o")
+            .expression_attribute_names("#o", "owner")
+            .expression_attribute_values(":o", s(owner))
+            .expression_attribute_values(":k", AttributeValue::Ns(vec![ack.seq.to_string()]))
+            .expression_attribute_values(":p", s(progress));
+        if !ack.rejections.is_empty() {
+            set.push_str(", rj.#seq = :r");
+            req = req
+                .expression_attribute_names("#seq", ack.seq.to_string())
+                .expression_attribute_values(":r", s(ack.rejections.encode()));
+        }
+        match req.update_expression(format!("{add} {set}")).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if conditional_failed(&e) => {
+                self.ack_unconditionally(key, ack).await?;
+                Err(ElbshipError::SpanTakenOver(format!("span {key} is owned by a newer attempt")))
+            }
+            Err(e) => Err(classify(&e, &format!("UpdateItem ack {key}"))),
+        }
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<SpanCheckpoint>, ElbshipError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify(&e, &format!("GetItem {key}")))?;
+        out.item().map(checkpoint_from).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests;
