@@ -6,6 +6,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ElbshipAlarms } from './alarms';
+import { CheckpointTable } from './checkpoints';
 import { LogBuckets, STAGING_PREFIX } from './buckets';
 import { architectureOf, ElbshipConfig, logGroupPrefix } from './config';
 import { ElbshipFunctions } from './functions';
@@ -27,6 +28,7 @@ export class ElbshipStack extends Stack {
   readonly functions: ElbshipFunctions;
   readonly workflow: Workflow;
   readonly buckets: LogBuckets;
+  readonly checkpoints: CheckpointTable;
   readonly trigger: ObjectCreatedTrigger;
   readonly alarms: ElbshipAlarms;
 
@@ -45,6 +47,7 @@ export class ElbshipStack extends Stack {
     const logKey = c.logGroupKmsKeyArn ? Key.fromKeyArn(this, 'log-key', c.logGroupKmsKeyArn) : undefined;
 
     this.buckets = new LogBuckets(this, 'buckets', { sourceBucketName: c.sourceBucketName, keyPrefix: c.keyPrefix ?? '' });
+    this.checkpoints = new CheckpointTable(this, 'checkpoints');
     const environment: Record<string, string> = {
       ELBSHIP_LOG_GROUP_TEMPLATE: logTemplate,
       ELBSHIP_MESSAGE_MODE: c.messageMode ?? 'raw',
@@ -54,6 +57,7 @@ export class ElbshipStack extends Stack {
       ELBSHIP_SEND_CONCURRENCY: String(sendConcurrency),
       ELBSHIP_STAGING_BUCKET: this.buckets.staging.bucketName,
       ELBSHIP_STAGING_PREFIX: STAGING_PREFIX,
+      ELBSHIP_CHECKPOINT_TABLE: this.checkpoints.table.tableName,
       ...(c.logStreamTemplate ? { ELBSHIP_LOG_STREAM_TEMPLATE: c.logStreamTemplate } : {}),
       ...(c.targetRetentionDays ? { ELBSHIP_LOG_GROUP_RETENTION_DAYS: String(c.targetRetentionDays) } : {}),
       ...(c.logGroupKmsKeyArn ? { ELBSHIP_LOG_GROUP_KMS_KEY: c.logGroupKmsKeyArn } : {}),
@@ -91,6 +95,9 @@ export class ElbshipStack extends Stack {
     f.ship.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects, stagingObjects] }));
     f.ship.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${groupArn}:log-stream:*`] }));
     f.verify.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [stagingObjects] }));
+    this.checkpoints.grant(f.plan, ['dynamodb:UpdateItem']);
+    this.checkpoints.grant(f.ship, ['dynamodb:UpdateItem']);
+    this.checkpoints.grant(f.verify, ['dynamodb:GetItem']);
 
     this.trigger = new ObjectCreatedTrigger(this, 'trigger', { bucket: this.buckets.source, keyPrefix: c.keyPrefix, start: f.start });
     this.alarms = new ElbshipAlarms(this, 'alarms', {

@@ -97,6 +97,18 @@ describe('the elbship stack', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
   });
 
+  test('checkpoints live in an on-demand table whose items expire, with point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ELBSHIP_CHECKPOINT_TABLE: { Ref: Match.stringLikeRegexp('^checkpointstable') } }) },
+    });
+  });
+
   test('span indexes expire from the staging bucket', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'elbship-staging/', ExpirationInDays: 7, Status: 'Enabled' })] },
@@ -115,6 +127,12 @@ describe('the elbship stack', () => {
     expect(ship['logs:CreateLogGroup']).toBeUndefined();
     expect(verify['s3:DeleteObject'][0]).toContain('/elbship-staging/*');
     expect(verify['s3:GetObject']).toBeUndefined();
+    for (const [sts, action] of [[plan, 'dynamodb:UpdateItem'], [ship, 'dynamodb:UpdateItem'], [verify, 'dynamodb:GetItem']] as const) {
+      expect(sts[action]).toEqual([expect.stringMatching(/"Fn::GetAtt":\["checkpointstable[0-9A-F]+","Arn"\]/)]);
+    }
+    expect(ship['dynamodb:GetItem']).toBeUndefined();
+    expect(verify['dynamodb:UpdateItem']).toBeUndefined();
+    expect(start['dynamodb:UpdateItem']).toBeUndefined();
     expect(start['states:StartExecution'][0]).toMatch(/\{"Ref":"workflowstatemachine[0-9A-F]+"\}/);
     for (const sts of [plan, ship, verify, start]) {
       for (const [action, resources] of Object.entries(sts)) {

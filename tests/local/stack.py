@@ -31,6 +31,7 @@ ACCOUNT = "123456789012"
 FUNCTIONS = ["elbship-start", "elbship-plan", "elbship-ship", "elbship-verify"]
 LOG_BUCKET = "elbship-logs"
 STAGING_BUCKET = "elbship-staging"
+CHECKPOINT_TABLE = "elbship-checkpoints"
 STATE_MACHINE = "elbship"
 CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
          "AWS_DEFAULT_REGION": REGION}
@@ -135,6 +136,7 @@ def up():
         fenv = {
             "AWS_ENDPOINT_URL": endpoint,
             "ELBSHIP_STAGING_BUCKET": STAGING_BUCKET,
+            "ELBSHIP_CHECKPOINT_TABLE": CHECKPOINT_TABLE,
             "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
             "ELBSHIP_SPAN_SIZE": os.environ.get("ELBSHIP_LOCAL_SPAN_SIZE", "1MiB"),
             "ELBSHIP_MAP_CONCURRENCY": os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4"),
@@ -157,6 +159,13 @@ def up():
         s3 = session.client("s3", endpoint_url=endpoint)
         for bucket in (LOG_BUCKET, STAGING_BUCKET):
             s3.create_bucket(Bucket=bucket)
+        # The checkpoint table as the CDK app creates it: partition key pk, on demand, TTL on expires_at.
+        ddb = session.client("dynamodb", endpoint_url=endpoint)
+        ddb.create_table(TableName=CHECKPOINT_TABLE, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        ddb.update_time_to_live(TableName=CHECKPOINT_TABLE,
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
         sfn = session.client("stepfunctions", endpoint_url=endpoint)
         sfn.create_state_machine(name=STATE_MACHINE, definition=definition(), type="STANDARD",
                                  roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
@@ -169,6 +178,7 @@ def up():
         "AWS_ENDPOINT_URL": endpoint,
         "ELBSHIP_BUCKET": LOG_BUCKET,
         "ELBSHIP_STAGING_BUCKET": STAGING_BUCKET,
+        "ELBSHIP_CHECKPOINT_TABLE": CHECKPOINT_TABLE,
         "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
         "ELBSHIP_LAMBDA_ENDPOINT": endpoint,
     }

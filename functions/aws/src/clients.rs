@@ -23,9 +23,8 @@ pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
         .with_max_attempts(S3_MAX_ATTEMPTS)
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(5));
-    let builder = aws_sdk_s3::config::Builder::from(config)
-        .force_path_style(config.endpoint_url().is_some())
-        .retry_config(retry);
+    let builder =
+        aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some()).retry_config(retry);
     aws_sdk_s3::Client::from_conf(builder.build())
 }
 

@@ -64,6 +64,10 @@ pub enum ElbshipError {
         /// What failed.
         cause: String,
     },
+    /// Spans failed after every retry; the message is the JSON account of what CloudWatch Logs holds, span by
+    /// span, and how to finish the object.
+    #[error("{0}")]
+    ObjectIncomplete(String),
     /// The checkpoint store failed after the SDK's retries; retryable.
     #[error("the checkpoint store failed: {0}")]
     CheckpointUnavailable(String),
@@ -103,6 +107,7 @@ impl ElbshipError {
             ElbshipError::LogsUnavailable(_) => "LogsUnavailable",
             ElbshipError::LogsRefused(_) => "LogsRefused",
             ElbshipError::ShipIncomplete { .. } => "ShipIncomplete",
+            ElbshipError::ObjectIncomplete(_) => "ObjectIncomplete",
             ElbshipError::CheckpointUnavailable(_) => "CheckpointUnavailable",
             ElbshipError::CheckpointRefused(_) => "CheckpointRefused",
             ElbshipError::CheckpointMismatch(_) => "CheckpointMismatch",

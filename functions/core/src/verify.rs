@@ -1,12 +1,14 @@
 //! The last word on one object: did the spans read exactly the object's lines, and is every line delivered or
 //! counted under a named reason? Anything else fails the execution with a message that says what is missing.
+//! When spans failed, [`incomplete`] says span by span what CloudWatch Logs already holds (from the spans'
+//! checkpoints) and what is still to deliver, and how to finish the object.
 //!
 //! ```
 //! use elbship_core::verify::VerifyError;
 //! assert_eq!(VerifyError::NAME, "VerificationFailed");
 //! ```
 
-use crate::job::{ObjectRef, VerifyInput};
+use crate::job::{ObjectRef, SpanResult, VerifyInput};
 use crate::kind::LogKind;
 use crate::ledger::Ledger;
 use crate::pipeline::TimeRange;
@@ -66,6 +68,9 @@ pub enum VerifyError {
     /// Lines read but neither delivered nor counted.
     #[error(transparent)]
     Unbalanced(#[from] crate::ledger::Unbalanced),
+    /// Spans failed after the state machine's retries.
+    #[error("spans {0:?} failed")]
+    SpansFailed(Vec<u32>),
 }
 
 impl VerifyError {
@@ -75,10 +80,17 @@ impl VerifyError {
 
 /// Checks the results of every span against the plan.
 pub fn verify(input: &VerifyInput) -> Result<Verified, VerifyError> {
+    let failed: Vec<u32> =
+        input.results.iter().filter_map(|r| matches!(r, SpanResult::Failed(_)).then(|| r.span())).collect();
+    if !failed.is_empty() {
+        return Err(VerifyError::SpansFailed(failed));
+    }
+    let shipped: Vec<_> =
+        input.results.iter().filter_map(|r| if let SpanResult::Shipped(o) = r { Some(o) } else { None }).collect();
     let n = input.spans.len();
     let mut seen = vec![false; n];
     let mut extra = Vec::new();
-    for r in &input.results {
+    for r in &shipped {
         match seen.get_mut(r.span as usize) {
             Some(s) if !*s => *s = true,
             _ => extra.push(r.span),
@@ -90,7 +102,7 @@ pub fn verify(input: &VerifyInput) -> Result<Verified, VerifyError> {
     }
     let mut ledger = Ledger::default();
     let mut times = TimeRange::default();
-    for r in &input.results {
+    for r in &shipped {
         let planned = input.spans[r.span as usize].lines;
         if r.ledger.lines_read != planned {
             return Err(VerifyError::SpanLines { span: r.span, read: r.ledger.lines_read, planned });
@@ -115,11 +127,111 @@ pub fn verify(input: &VerifyInput) -> Result<Verified, VerifyError> {
     })
 }
 
+/// A failed span, as far as it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedSpan {
+    /// The span.
+    pub span: u32,
+    /// Lines the plan counted in it.
+    pub lines: u64,
+    /// Lines CloudWatch Logs acknowledged (from the span's checkpoint).
+    pub lines_delivered: u64,
+    /// Lines CloudWatch Logs refused for their time, in acknowledged batches.
+    pub lines_rejected: u64,
+    /// Batches acknowledged.
+    pub batches: u64,
+    /// Events possibly stored twice.
+    pub possibly_duplicated: u64,
+    /// The error name of its last attempt.
+    pub error: String,
+    /// Its message.
+    pub cause: String,
+}
+
+/// What a failed execution says: the cause in the Step Functions console, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incomplete {
+    /// The object.
+    pub object: ObjectRef,
+    /// Where its events went.
+    pub log_group: String,
+    /// Where its events went.
+    pub log_stream: String,
+    /// Lines in the object.
+    pub lines: u64,
+    /// Lines CloudWatch Logs holds: every line of the shipped spans that was delivered, and what the failed
+    /// spans' checkpoints record.
+    pub lines_delivered: u64,
+    /// Lines not delivered and not (yet) counted under a reason: what finishing the object will settle.
+    pub lines_unsettled: u64,
+    /// Events possibly stored twice so far.
+    pub possibly_duplicated: u64,
+    /// Spans that shipped to their end.
+    pub spans_shipped: u32,
+    /// The spans that failed.
+    pub failed: Vec<FailedSpan>,
+    /// How to finish the object: a new attempt resumes every span from its checkpoint.
+    pub finish: String,
+}
+
+/// Most failed spans listed one by one (Step Functions keeps at most 32,768 characters of cause).
+pub const MAX_FAILED_LISTED: usize = 50;
+
+/// The account of an execution whose spans failed; `checkpoint(span)` is what the span's checkpoint records.
+pub fn incomplete(input: &VerifyInput, checkpoint: impl Fn(u32) -> Ledger) -> Incomplete {
+    let mut delivered = 0;
+    let mut settled = 0;
+    let mut duplicated = 0;
+    let mut shipped = 0;
+    let mut failed = Vec::new();
+    for r in &input.results {
+        match r {
+            SpanResult::Shipped(o) => {
+                shipped += 1;
+                delivered += o.ledger.lines_delivered;
+                settled += o.ledger.lines_delivered + o.ledger.rejected.total();
+                duplicated += o.ledger.possibly_duplicated;
+            }
+            SpanResult::Failed(f) => {
+                let l = checkpoint(f.span);
+                delivered += l.lines_delivered;
+                settled += l.lines_delivered + l.rejected.total();
+                duplicated += l.possibly_duplicated;
+                failed.push(FailedSpan {
+                    span: f.span,
+                    lines: input.spans.get(f.span as usize).map_or(0, |s| s.lines),
+                    lines_delivered: l.lines_delivered,
+                    lines_rejected: l.rejected.total(),
+                    batches: l.batches,
+                    possibly_duplicated: l.possibly_duplicated,
+                    error: f.error.clone(),
+                    cause: f.cause.chars().take(300).collect(),
+                });
+            }
+        }
+    }
+    failed.sort_by_key(|f| f.span);
+    failed.truncate(MAX_FAILED_LISTED);
+    let o = &input.job.object;
+    Incomplete {
+        object: o.clone(),
+        log_group: input.job.log_group.clone(),
+        log_stream: input.job.log_stream.clone(),
+        lines: input.summary.lines,
+        lines_delivered: delivered,
+        lines_unsettled: input.summary.lines.saturating_sub(settled),
+        possibly_duplicated: duplicated,
+        spans_shipped: shipped,
+        failed,
+        finish: format!("elbship ship s3://{}/{} --retry-failed --wait", o.bucket, o.key),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event_builder::{EventOptions, MessageMode};
-    use crate::job::{Job, PlanSummary, ShipOutput};
+    use crate::job::{Job, PlanSummary, ShipOutput, SpanFailure};
     use crate::ledger::RejectReason;
     use crate::policy::{OldEventPolicy, TimeWindow};
     use crate::spans::Span;
@@ -149,7 +261,11 @@ mod tests {
             .map(|(i, &l)| {
                 let mut ledger = Ledger { lines_read: l, lines_delivered: l.saturating_sub(1), ..Ledger::default() };
                 ledger.rejected.add(RejectReason::Blank, l.min(1));
-                ShipOutput { span: i as u32, ledger, times: TimeRange { first_ms: Some(i as i64), last_ms: Some(10) } }
+                SpanResult::Shipped(ShipOutput {
+                    span: i as u32,
+                    ledger,
+                    times: TimeRange { first_ms: Some(i as i64), last_ms: Some(10) },
+                })
             })
             .collect();
         let job = Job {
@@ -177,6 +293,37 @@ mod tests {
         VerifyInput { job, spans, summary, results }
     }
 
+    fn shipped(i: &mut VerifyInput, n: usize) -> &mut ShipOutput {
+        match &mut i.results[n] {
+            SpanResult::Shipped(o) => o,
+            SpanResult::Failed(_) => panic!("span {n} failed"),
+        }
+    }
+
+    #[test]
+    fn failed_spans_are_reported_with_what_their_checkpoints_hold() {
+        let mut i = input(&[3, 5, 4]);
+        for span in [2u32, 1] {
+            i.results[span as usize] =
+                SpanResult::Failed(SpanFailure { span, error: "ShipIncomplete".into(), cause: "storm".into() });
+        }
+        assert_eq!(verify(&i), Err(VerifyError::SpansFailed(vec![1, 2])));
+        let report = incomplete(&i, |span| Ledger {
+            lines_delivered: u64::from(span),
+            batches: 1,
+            possibly_duplicated: 7,
+            ..Ledger::default()
+        });
+        assert_eq!((report.lines, report.lines_delivered, report.spans_shipped), (12, 2 + 1 + 2, 1));
+        assert_eq!(report.lines_unsettled, 12 - 3 - 1 - 2, "span 0 settled its 3 lines (one blank)");
+        assert_eq!(
+            report.failed.iter().map(|f| (f.span, f.lines, f.lines_delivered)).collect::<Vec<_>>(),
+            [(1, 5, 1), (2, 4, 2)]
+        );
+        assert_eq!(report.possibly_duplicated, 14);
+        assert!(report.finish.contains("s3://b/k --retry-failed"));
+    }
+
     #[test]
     fn a_complete_run_verifies() {
         let v = verify(&input(&[3, 0, 5]));
@@ -189,26 +336,26 @@ mod tests {
     #[test]
     fn missing_and_repeated_results_are_named() {
         let mut i = input(&[3, 4]);
-        let dup = i.results[0];
+        let dup = i.results[0].clone();
         i.results[1] = dup;
         assert_eq!(verify(&i), Err(VerifyError::SpanResults { missing: vec![1], extra: vec![0] }));
         let mut i = input(&[3]);
-        i.results[0].span = 7;
+        shipped(&mut i, 0).span = 7;
         assert!(matches!(verify(&i), Err(VerifyError::SpanResults { .. })));
     }
 
     #[test]
     fn a_span_that_read_too_little_fails() {
         let mut i = input(&[3, 4]);
-        i.results[1].ledger.lines_read = 3;
-        i.results[1].ledger.lines_delivered = 2;
+        shipped(&mut i, 1).ledger.lines_read = 3;
+        shipped(&mut i, 1).ledger.lines_delivered = 2;
         assert_eq!(verify(&i), Err(VerifyError::SpanLines { span: 1, read: 3, planned: 4 }));
     }
 
     #[test]
     fn an_unaccounted_line_fails() {
         let mut i = input(&[3]);
-        i.results[0].ledger.lines_delivered -= 1;
+        shipped(&mut i, 0).ledger.lines_delivered -= 1;
         let e = verify(&i).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("1 missing"), "{e}");
         let mut i = input(&[3]);

@@ -2,11 +2,18 @@
 //! log group and stream exist, reads the object once (conditional on its ETag), counting its lines and verifying
 //! gzip integrity, cuts it into spans, stores the gzip index when there is more than one span, and returns a
 //! small plan: offsets and counts only, far under the 256 KiB state limit for any object size.
+//!
+//! The first attempt at an object version claims its choices in the checkpoint store (its "now", message mode,
+//! old-event policy, span size, the group's retention); every later attempt (a retry, a redrive, a new execution
+//! by `elbship ship --retry-failed`) plans with the claimed ones, so its spans and batches are the same and the
+//! ship workers can resume from their checkpoints.
 
+use elbship_aws::checkpoints::CheckpointStore;
 use elbship_aws::config::Config;
 use elbship_aws::error::ElbshipError;
 use elbship_aws::logs::LogSink;
 use elbship_aws::s3::Objects;
+use elbship_core::checkpoint::{Claim, BATCHING_FORMAT};
 use elbship_core::event_builder::EventOptions;
 use elbship_core::job::{coarsen, Job, PlanInput, PlanOutput, PlanSummary, S3Location, MAX_SPANS};
 use elbship_core::key::{classify_key, KeyClass};
@@ -18,17 +25,23 @@ use elbship_core::spans::{plan_object, SpanError};
 
 /// What the plan function works with.
 #[derive(Debug, Clone)]
-pub struct PlanDeps {
+pub struct PlanDeps<C> {
     /// S3.
     pub objects: Objects,
     /// CloudWatch Logs.
     pub logs: LogSink,
     /// Configuration.
     pub config: Config,
+    /// Claims and checkpoints.
+    pub checkpoints: C,
 }
 
 /// Plans one object; `now_ms` fixes the time window for every worker of the execution.
-pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<PlanOutput, ElbshipError> {
+pub async fn handle<C: CheckpointStore>(
+    input: PlanInput,
+    deps: &PlanDeps<C>,
+    now_ms: i64,
+) -> Result<PlanOutput, ElbshipError> {
     let PlanInput { object, options } = input;
     let log = match classify_key(&object.key) {
         KeyClass::Log(log) => log,
@@ -48,13 +61,37 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
     let log_stream = cfg.log_stream.log_stream(&log);
 
     let compression = log.file.kind.compression();
-    let reader = deps.objects.open(&object, None).await?;
     let span_bytes = options.span_bytes.unwrap_or(cfg.span_bytes);
-    let (plan, index) = tokio::task::spawn_blocking(move || plan_object(compression, reader, span_bytes))
-        .await
-        .map_err(|e| ElbshipError::BadInput(format!("planning task failed: {e}")))??;
+    let read = |span_bytes: u64| {
+        let object = &object;
+        async move {
+            let reader = deps.objects.open(object, None).await?;
+            tokio::task::spawn_blocking(move || plan_object(compression, reader, span_bytes))
+                .await
+                .map_err(|e| ElbshipError::BadInput(format!("planning task failed: {e}")))?
+                .map_err(ElbshipError::from)
+        }
+    };
+    let (mut plan, mut index) = read(span_bytes).await?;
     // Only an object that read back whole and intact gets a log group and stream.
     let retention_days = deps.logs.ensure(&log_group, &log_stream, cfg.retention_days, cfg.kms_key.as_deref()).await?;
+    let proposed = Claim {
+        now_ms,
+        mode: options.mode.unwrap_or(cfg.mode),
+        policy: options.policy.unwrap_or(cfg.policy),
+        span_bytes,
+        retention_days: retention_days.unwrap_or(0),
+        format: BATCHING_FORMAT,
+    };
+    let id = object_id(&object.bucket, &object.key, &object.etag);
+    let claim = deps.checkpoints.claim(&id, proposed).await?;
+    claim.check_format().map_err(|e| ElbshipError::CheckpointMismatch(e.to_string()))?;
+    if claim != proposed {
+        tracing::info!(key = object.key, ?claim, "an earlier attempt claimed this object: planning with its choices");
+    }
+    if claim.span_bytes != span_bytes {
+        (plan, index) = read(claim.span_bytes).await?;
+    }
     let (plan, firsts) = coarsen(plan, MAX_SPANS);
     plan.check_cover().map_err(|e| ElbshipError::Span(SpanError::IndexCorrupt(e.to_string())))?;
 
@@ -64,10 +101,7 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
                 ElbshipError::Config("ELBSHIP_STAGING_BUCKET is required to ship gzip objects in several spans".into())
             })?;
             let kept = GzipIndex { points: firsts.iter().map(|&i| points[i].clone()).collect() };
-            let location = S3Location {
-                bucket,
-                key: format!("{}{}.idx", cfg.staging_prefix, object_id(&object.bucket, &object.key, &object.etag)),
-            };
+            let location = S3Location { bucket, key: format!("{}{id}.idx", cfg.staging_prefix) };
             deps.objects.put_bytes(&location, encode_index(&kept)?).await?;
             Some(location)
         }
@@ -85,9 +119,12 @@ pub async fn handle(input: PlanInput, deps: &PlanDeps, now_ms: i64) -> Result<Pl
     let job = Job {
         events: EventOptions {
             kind: log.file.kind,
-            mode: options.mode.unwrap_or(cfg.mode),
-            policy: options.policy.unwrap_or(cfg.policy),
-            window: TimeWindow { now_ms, retention_days },
+            mode: claim.mode,
+            policy: claim.policy,
+            window: TimeWindow {
+                now_ms: claim.now_ms,
+                retention_days: (claim.retention_days > 0).then_some(claim.retention_days),
+            },
             fallback_ms: log.file.end_time_ms,
         },
         object,

@@ -1,5 +1,6 @@
 //! Lambda entry point of the plan function; see the library for what it does.
 
+use elbship_aws::checkpoints::dynamo::DynamoCheckpoints;
 use elbship_aws::{clients, config::Config, error::ElbshipError, logs::LogSink, s3::Objects};
 use elbship_core::job::PlanInput;
 use elbship_plan::PlanDeps;
@@ -12,7 +13,13 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let sdk = clients::load().await;
-    let deps = PlanDeps { objects: Objects::new(clients::s3(&sdk)), logs: LogSink::new(clients::logs(&sdk)), config };
+    let checkpoints = DynamoCheckpoints::new(clients::dynamodb(&sdk), config.require_checkpoint_table()?);
+    let deps = PlanDeps {
+        objects: Objects::new(clients::s3(&sdk)),
+        logs: LogSink::new(clients::logs(&sdk)),
+        config,
+        checkpoints,
+    };
     run(service_fn(|event: LambdaEvent<Value>| {
         let deps = &deps;
         async move {

@@ -161,7 +161,8 @@ async fn batches_left_in_flight_by_a_killed_worker_are_resent_and_counted() {
     let (k, g) = (key(), geometry(&input().span));
     cps.take_over(&k, "killed", &g).await.unwrap_or_else(|e| panic!("{e}"));
     cps.reserve(&k, "killed", 3).await.unwrap_or_else(|e| panic!("{e}"));
-    let one = elbship_core::ledger::Ledger { lines_delivered: 1, events_delivered: 1, batches: 1, ..Default::default() };
+    let one =
+        elbship_core::ledger::Ledger { lines_delivered: 1, events_delivered: 1, batches: 1, ..Default::default() };
     let ack = elbship_aws::checkpoints::Ack { seq: 0, rejections: Default::default(), possibly_duplicated: false };
     cps.ack(&k, "killed", ack, &one).await.unwrap_or_else(|e| panic!("{e}"));
 

@@ -84,7 +84,8 @@ fn expires_at() -> AttributeValue {
 
 fn claim_from(item: &Item) -> Result<Claim, ElbshipError> {
     let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).ok_or_else(|| corrupt(name));
-    let parse_err = |what: &'static str| move |e: String| ElbshipError::CheckpointMismatch(format!("claim {what}: {e}"));
+    let parse_err =
+        |what: &'static str| move |e: String| ElbshipError::CheckpointMismatch(format!("claim {what}: {e}"));
     Ok(Claim {
         now_ms: num(item, "now_ms").ok_or_else(|| corrupt("now_ms"))?,
         mode: text("mode")?.parse().map_err(parse_err("mode"))?,
@@ -160,7 +161,9 @@ impl CheckpointStore for DynamoCheckpoints {
         let mut sets = Vec::new();
         for (i, (name, value)) in fields.into_iter().enumerate() {
             sets.push(format!("#f{i} = if_not_exists(#f{i}, :v{i})"));
-            req = req.expression_attribute_names(format!("#f{i}"), name).expression_attribute_values(format!(":v{i}"), value);
+            req = req
+                .expression_attribute_names(format!("#f{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), value);
         }
         let out = req
             .update_expression(format!("SET {}", sets.join(", ")))

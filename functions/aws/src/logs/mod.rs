@@ -190,7 +190,9 @@ impl LogSink {
                 .log_stream_name(stream)
                 .set_log_events(Some(events.clone()))
                 .customize()
-                .config_override(aws_sdk_cloudwatchlogs::config::Builder::default().retry_config(RetryConfig::disabled()))
+                .config_override(
+                    aws_sdk_cloudwatchlogs::config::Builder::default().retry_config(RetryConfig::disabled()),
+                )
                 .send();
             let detail = match tokio::time::timeout(policy.attempt_timeout.min(left), call).await {
                 Ok(Ok(out)) => {

@@ -11,10 +11,10 @@ use aws_sdk_cloudwatchlogs::types::error::{InvalidParameterException, ResourceAl
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
-use std::time::Duration;
-use tokio::time::Instant;
 use elbship_core::batch::Batcher;
 use elbship_core::event::Event;
+use std::time::Duration;
+use tokio::time::Instant;
 
 fn batch(n: usize) -> Batch {
     let mut b = Batcher::new();
@@ -88,11 +88,8 @@ async fn throttling_is_retried_past_the_sdk_budget_and_is_no_duplicate() {
 
 #[tokio::test(start_paused = true)]
 async fn a_storm_past_the_deadline_is_named_retryable() {
-    let rule = mock!(Client::put_log_events)
-        .sequence()
-        .http_status(400, Some(THROTTLED.to_string()))
-        .times(1000)
-        .build();
+    let rule =
+        mock!(Client::put_log_events).sequence().http_status(400, Some(THROTTLED.to_string())).times(1000).build();
     let policy = SendPolicy { max_backoff: Duration::from_secs(2), ..fast() };
     let e = sink(&rule).put("g", "s", &batch(1), policy, later(20)).await.err();
     assert!(rule.num_calls() > 10, "{} attempts in 20 s of backoff capped at 2 s", rule.num_calls());

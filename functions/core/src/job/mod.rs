@@ -134,6 +134,38 @@ pub struct ShipOutput {
     pub times: TimeRange,
 }
 
+/// A span the Map could not ship: the error its last attempt failed with (the state machine catches it so that
+/// every other span runs to its end before the execution fails).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpanFailure {
+    /// The span's index.
+    pub span: u32,
+    /// The error name.
+    pub error: String,
+    /// Its message.
+    pub cause: String,
+}
+
+/// One Map iteration's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SpanResult {
+    /// Shipped to its end.
+    Shipped(ShipOutput),
+    /// Failed after the state machine's retries.
+    Failed(SpanFailure),
+}
+
+impl SpanResult {
+    /// The span's index.
+    pub fn span(&self) -> u32 {
+        match self {
+            SpanResult::Shipped(o) => o.span,
+            SpanResult::Failed(f) => f.span,
+        }
+    }
+}
+
 /// Verify's input: the plan with the Map's results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyInput {
@@ -144,7 +176,7 @@ pub struct VerifyInput {
     /// The plan's totals.
     pub summary: PlanSummary,
     /// One result per span, in any order.
-    pub results: Vec<ShipOutput>,
+    pub results: Vec<SpanResult>,
 }
 
 /// Merges neighbouring spans until at most `max` remain; returns the plan and, for each kept span, the

@@ -77,7 +77,12 @@ fn the_largest_state_fits_in_256_kib() {
     let result =
         ShipOutput { span: u32::MAX, ledger, times: TimeRange { first_ms: Some(i64::MIN), last_ms: Some(i64::MIN) } };
     let summary = PlanSummary { lines: 0, object_bytes: 0, uncompressed_bytes: 0, span_count: 0, map_concurrency: 0 };
-    let state = VerifyInput { job: job(), spans: vec![span; MAX_SPANS], summary, results: vec![result; MAX_SPANS] };
+    let state = VerifyInput {
+        job: job(),
+        spans: vec![span; MAX_SPANS],
+        summary,
+        results: vec![SpanResult::Shipped(result); MAX_SPANS],
+    };
     let bytes = serde_json::to_vec(&state).map(|v| v.len()).unwrap_or(usize::MAX);
     assert!(bytes < MAX_STATE_PAYLOAD_BYTES, "{bytes} bytes");
 }

@@ -76,20 +76,16 @@ async fn a_checkpoint_is_read_back_whole() {
 
 #[tokio::test]
 async fn a_fenced_out_attempt_still_records_its_acknowledgement() {
-    let fenced = mock!(Client::update_item)
-        .match_requests(|r| r.condition_expression().is_some())
-        .then_error(|| {
-            UpdateItemError::ConditionalCheckFailedException(ConditionalCheckFailedException::builder().build())
-        });
+    let fenced = mock!(Client::update_item).match_requests(|r| r.condition_expression().is_some()).then_error(|| {
+        UpdateItemError::ConditionalCheckFailedException(ConditionalCheckFailedException::builder().build())
+    });
     let unconditional = mock!(Client::update_item)
         .match_requests(|r| {
             r.condition_expression().is_none() && r.update_expression() == Some("ADD acked :k, dup :k SET rj.#seq = :r")
         })
         .then_output(|| UpdateItemOutput::builder().build());
-    let store = DynamoCheckpoints::new(
-        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&fenced, &unconditional]),
-        "t",
-    );
+    let store =
+        DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&fenced, &unconditional]), "t");
     let ack = Ack {
         seq: 4,
         rejections: Rejections { too_new_start: Some(1), ..Rejections::default() },
@@ -109,9 +105,16 @@ async fn throttling_is_retryable_and_a_missing_table_is_not() {
     let e = store.reserve("o#0", "me", 3).await.err();
     assert_eq!(e.as_ref().map(|e| e.name()), Some("CheckpointUnavailable"), "{e:?}");
 
-    let missing = mock!(Client::update_item).sequence().http_status(400, Some(
-        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"no table"}"#.to_string(),
-    )).build();
+    let missing = mock!(Client::update_item)
+        .sequence()
+        .http_status(
+            400,
+            Some(
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"no table"}"#
+                    .to_string(),
+            ),
+        )
+        .build();
     let store = DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, [&missing]), "t");
     assert_eq!(store.reserve("o#0", "me", 3).await.err().map(|e| e.name()), Some("CheckpointRefused"));
 }
