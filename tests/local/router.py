@@ -9,13 +9,30 @@
   over 1,048,576 bytes counting 26 per event, an event over 1 MB, more than 24 hours in a batch, an empty
   message or batch, events out of order) are refused here like AWS does, so a local run fails where AWS would.
 
+Faults, for the fault tests: POST /_elbship/faults with {"rules": [...]} (replacing the rules in force), GET for
+what was injected, DELETE to clear. A rule applies to one target, to requests whose body or path contains `match`,
+after `skip` such requests pass untouched, `count` times or for `seconds` (and with probability `ratio`):
+
+  target "logs"    PutLogEvents. action "throttle": 400 ThrottlingException, not stored; "status": HTTP `status`
+                   (a 5xx outage), not stored; "lost": stored by moto, then answered 500 (a lost response); "drop":
+                   stored, then the connection closes unanswered; "kill": stored, then every running ship worker
+                   is killed (SIGKILL) and its pending invoke answered as Lambda does (Unhandled, Runtime.ExitError).
+  target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
+                   half the body, then the connection closes.
+
 Usage: router.py --port P --moto-port M --lambda-port L --functions a,b,c
 """
 import argparse
 import http.client
 import json
+import os
+import random
 import re
+import signal
+import socket
 import sys
+import threading
+import time
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +76,62 @@ def put_log_events_refusal(body):
     return None
 
 
+class Faults:
+    """The fault rules in force and what they injected."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rules = []
+        self.injected = []
+
+    def set(self, rules):
+        with self.lock:
+            self.rules = [dict(r, seen=0, applied=0, since=None) for r in rules]
+            self.injected = []
+
+    def report(self):
+        with self.lock:
+            return {"rules": [{k: v for k, v in r.items()} for r in self.rules], "injected": list(self.injected)}
+
+    def pick(self, target, text):
+        """The action to inject into this request, or None."""
+        with self.lock:
+            for r in self.rules:
+                if r["target"] != target or r.get("match", "") not in text:
+                    continue
+                r["seen"] += 1
+                if r["seen"] <= r.get("skip", 0):
+                    continue
+                now = time.time()
+                if r.get("seconds") is not None:
+                    r["since"] = r["since"] or now
+                    if now - r["since"] > r["seconds"]:
+                        continue
+                elif r["applied"] >= r.get("count", 1):
+                    continue
+                if random.random() >= r.get("ratio", 1.0):
+                    continue
+                r["applied"] += 1
+                self.injected.append({"target": target, "action": r["action"], "at": now})
+                return r
+        return None
+
+
+def ship_worker_pids():
+    """The processes running the ship function's binary (cargo lambda watch's workers)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if os.path.basename(exe) == "elbship-ship":
+            pids.append(int(pid))
+    return pids
+
+
 class Router(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "elbship-router"
@@ -83,10 +156,12 @@ class Router(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _forward(self, port, path, body):
+    def _forward(self, port, path, body, pending=None):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         conn.request(self.command, path, body=body, headers=headers)
+        if pending is not None:
+            pending["conn"] = conn
         resp = conn.getresponse()
         data = resp.read()
         conn.close()
@@ -100,7 +175,22 @@ class Router(BaseHTTPRequestHandler):
             return self._send(404, [("x-amzn-ErrorType", "ResourceNotFoundException"), ("Content-Type", "application/json"),
                                     ("x-amzn-RequestId", str(uuid.uuid4()))],
                               json.dumps(err).encode())
-        status, headers, data = self._forward(self.server.lambda_port, f"/2015-03-31/functions/{function}/invocations", body)
+        pending = {"killed": False, "conn": None}
+        with self.server.pending_lock:
+            self.server.pending.setdefault(function, []).append(pending)
+        try:
+            status, headers, data = self._forward(self.server.lambda_port,
+                                                  f"/2015-03-31/functions/{function}/invocations", body, pending)
+        except (OSError, http.client.HTTPException):
+            if not pending["killed"]:
+                raise
+            err = {"errorType": "Runtime.ExitError", "errorMessage": "RequestId: local Error: Runtime exited with error: signal: killed"}
+            return self._send(200, [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST"),
+                                    ("X-Amz-Function-Error", "Unhandled"), ("Content-Type", "application/json")],
+                              json.dumps(err).encode())
+        finally:
+            with self.server.pending_lock:
+                self.server.pending[function].remove(pending)
         # Real Lambda answers carry a request id and the version run; boto3 (moto's interpreter) relies on them.
         headers = [h for h in headers if h[0].lower() != "x-amzn-requestid"]
         headers += [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST")]
@@ -114,18 +204,90 @@ class Router(BaseHTTPRequestHandler):
                                                        ("Content-Type", "application/json")], data)
         return self._send(status, headers, data)
 
+    def _error(self, status, code, message, content_type="application/x-amz-json-1.1"):
+        err = {"__type": code, "message": message}
+        return self._send(status, [("x-amzn-ErrorType", code), ("Content-Type", content_type),
+                                   ("x-amzn-RequestId", str(uuid.uuid4()))], json.dumps(err).encode())
+
+    def _faults(self, body):
+        faults = self.server.faults
+        if self.command == "POST":
+            faults.set(json.loads(body or b"{}").get("rules", []))
+        elif self.command == "DELETE":
+            faults.set([])
+        return self._send(200, [("Content-Type", "application/json")], json.dumps(faults.report()).encode())
+
+    def _kill_ship_workers(self):
+        with self.server.pending_lock:
+            pending = list(self.server.pending.get("elbship-ship", []))
+            for p in pending:
+                p["killed"] = True
+        for pid in ship_worker_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for p in pending:  # cargo lambda watch never answers a killed worker's invoke: end the wait here
+            conn = p.get("conn")
+            if conn is not None and conn.sock is not None:
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def _put_log_events(self, body):
+        why = put_log_events_refusal(body)
+        if why:
+            return self._error(400, "InvalidParameterException", why)
+        rule = self.server.faults.pick("logs", body.decode("utf-8", "replace"))
+        action = rule and rule["action"]
+        if action == "throttle":
+            return self._error(400, "ThrottlingException", "Rate exceeded")
+        if action == "status":
+            return self._error(rule.get("status", 500), "ServiceUnavailableException", "injected outage")
+        status, headers, data = self._forward(self.server.moto_port, self.path, body)
+        if action == "lost":
+            return self._error(500, "InternalFailure", "injected: stored, then the answer was lost")
+        if action == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if action == "kill":
+            self._kill_ship_workers()
+        return self._send(status, headers, data)
+
+    def _ranged_get(self, body):
+        rule = self.server.faults.pick("s3", self.path)
+        action = rule and rule["action"]
+        if action == "slowdown":
+            xml = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            return self._send(503, [("Content-Type", "application/xml")], xml)
+        status, headers, data = self._forward(self.server.moto_port, self.path, body)
+        if action == "reset" and status in (200, 206) and len(data) > 1:
+            self.send_response(status)
+            for k, v in headers:
+                if k.lower() not in HOP:
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        return self._send(status, headers, data)
+
     def _handle(self):
         body = self._body()
+        if self.path.startswith("/_elbship/faults"):
+            return self._faults(body)
         m = INVOKE.match(self.path)
         if m and self.command == "POST":
             return self._invoke(m.group(1), body)
         if self.headers.get("X-Amz-Target", "").endswith(".PutLogEvents"):
-            why = put_log_events_refusal(body)
-            if why:
-                err = {"__type": "InvalidParameterException", "message": why}
-                return self._send(400, [("x-amzn-ErrorType", "InvalidParameterException"),
-                                        ("Content-Type", "application/x-amz-json-1.1"),
-                                        ("x-amzn-RequestId", str(uuid.uuid4()))], json.dumps(err).encode())
+            return self._put_log_events(body)
+        if self.command == "GET" and self.headers.get("Range"):
+            return self._ranged_get(body)
         status, headers, data = self._forward(self.server.moto_port, self.path, body)
         return self._send(status, headers, data)
 
@@ -143,6 +305,8 @@ def main():
     server.daemon_threads = True
     server.moto_port, server.lambda_port = a.moto_port, a.lambda_port
     server.functions = set(a.functions.split(","))
+    server.faults = Faults()
+    server.pending, server.pending_lock = {}, threading.Lock()
     print(f"router on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
 

@@ -57,10 +57,37 @@ pub struct Invocation {
 /// Time kept back from Lambda's deadline to drain sends, record the checkpoint and answer.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
+/// The time an invocation has left, from the runtime's deadline (epoch milliseconds). `cargo lambda watch`, the
+/// local stand-in, passes its timeout (600,000) instead of an epoch time: a value too small to be one (before
+/// 2001) is taken as the time left.
+pub fn remaining_time(deadline_ms: u64, now_ms: u64) -> Duration {
+    const EPOCH_2001_MS: u64 = 978_307_200_000;
+    if deadline_ms < EPOCH_2001_MS {
+        Duration::from_millis(deadline_ms)
+    } else {
+        Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+    }
+}
+
 /// When an invocation with `remaining` time before Lambda's deadline stops sending: [`DEADLINE_MARGIN`] before
 /// it, or halfway there for a short invocation.
 pub fn give_up_after(remaining: Duration) -> Duration {
     remaining.saturating_sub(DEADLINE_MARGIN.min(remaining / 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_comes_from_the_deadline() {
+        let now = 1_795_771_232_305;
+        assert_eq!(remaining_time(now + 900_000, now), Duration::from_secs(900));
+        assert_eq!(remaining_time(now - 5, now), Duration::ZERO);
+        assert_eq!(remaining_time(600_000, now), Duration::from_secs(600), "cargo lambda watch's form");
+        assert_eq!(give_up_after(Duration::from_secs(900)), Duration::from_secs(890));
+        assert_eq!(give_up_after(Duration::from_secs(8)), Duration::from_secs(4));
+    }
 }
 
 async fn access_point<C>(input: &ShipInput, deps: &ShipDeps<C>) -> Result<Option<AccessPoint>, ElbshipError> {

@@ -5,10 +5,10 @@ use elbship_aws::config::Config;
 use elbship_aws::logs::{LogSink, SendPolicy};
 use elbship_aws::{clients, error::ElbshipError, s3::Objects};
 use elbship_core::job::ShipInput;
-use elbship_ship::{give_up_after, Invocation, ShipDeps};
+use elbship_ship::{give_up_after, remaining_time, Invocation, ShipDeps};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Error> {
         let deps = &deps;
         async move {
             let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-            let remaining = Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
+            let remaining = remaining_time(event.context.deadline, now_ms);
             let invocation = Invocation {
                 owner: new_owner(&event.context.request_id),
                 give_up_at: tokio::time::Instant::now() + give_up_after(remaining),
