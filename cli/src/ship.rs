@@ -1,17 +1,19 @@
 //! `elbship ship s3://BUCKET/KEY-OR-PREFIX [--wait]`: backfills. For every object under the prefix it starts
 //! exactly what the object's S3 event would start, through the same execution naming, so running it twice (or
 //! alongside the event) ships nothing twice. With `--wait` it follows the executions and prints, per object, the
-//! status and the verified counts, and fails if any execution failed.
+//! status and the verified counts, and fails if any execution failed. With `--retry-failed` it finishes objects
+//! whose execution failed: a new attempt (`{name}-r{n}`) resumes every span from its checkpoint, so nothing
+//! CloudWatch Logs acknowledged is sent again.
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use elbship_aws::clients;
 use elbship_aws::s3::Objects;
-use elbship_aws::sfn::{start_object, StartOutcome};
+use elbship_aws::sfn::{retry_failed, start_object, StartOutcome};
 use elbship_core::event_builder::MessageMode;
 use elbship_core::job::ShipOptions;
 use elbship_core::policy::OldEventPolicy;
-use elbship_core::verify::Verified;
+use elbship_core::verify::{Incomplete, Verified};
 use std::time::{Duration, Instant};
 
 /// Options of `elbship ship`.
@@ -34,6 +36,10 @@ pub struct ShipArgs {
     /// Uncompressed bytes per span for these executions (KiB, MiB, GiB suffixes).
     #[arg(long, value_parser = elbship_core::size::parse_size)]
     span_size: Option<u64>,
+    /// Finish objects whose latest execution failed, timed out or was aborted: start a new attempt that resumes
+    /// from the checkpoints (objects never started are started; running or verified ones are left alone).
+    #[arg(long)]
+    retry_failed: bool,
     /// Give up waiting after this many seconds.
     #[arg(long, default_value_t = 3600)]
     timeout: u64,
@@ -65,13 +71,19 @@ async fn ship(args: &ShipArgs) -> Result<bool> {
     let options = ShipOptions { mode: args.mode, policy: args.policy, span_bytes: args.span_size };
     let mut follow = Vec::new();
     for object in &objects {
-        match start_object(&sfn, &args.state_machine, object, options).await? {
+        let outcome = if args.retry_failed {
+            retry_failed(&sfn, &args.state_machine, object, options).await?
+        } else {
+            start_object(&sfn, &args.state_machine, object, options).await?
+        };
+        match outcome {
             StartOutcome::Started { key, execution_arn } => {
                 println!("started   {key}");
                 follow.push((key, execution_arn));
             }
             StartOutcome::AlreadyStarted { key, execution_arn } => {
-                println!("existing  {key} (already started: not shipped again)");
+                let hint = if args.retry_failed { "running or verified" } else { "already started: not shipped again" };
+                println!("existing  {key} ({hint})");
                 follow.push((key, execution_arn));
             }
             StartOutcome::Skipped { key, reason } => println!("skipped   {key}: {reason}"),
@@ -103,9 +115,28 @@ async fn ship(args: &ShipArgs) -> Result<bool> {
             ("SUCCEEDED", Some(Ok(v))) => {
                 let (l, r) = (&v.ledger, &v.ledger.rejected);
                 println!(
-                    "SUCCEEDED {key}\n          {} lines read in {} spans, {} delivered as {} events in {} batches to {}:{}; rejected: blank {}, too_old {}, expired {}, too_new {}",
-                    l.lines_read, v.spans, l.lines_delivered, l.events_delivered, l.batches, v.log_group, v.log_stream, r.blank, r.too_old, r.expired, r.too_new
+                    "SUCCEEDED {key}\n          {} lines read in {} spans, {} delivered as {} events in {} batches to {}:{}; rejected: blank {}, too_old {}, expired {}, too_new {}; possibly duplicated {} events",
+                    l.lines_read, v.spans, l.lines_delivered, l.events_delivered, l.batches, v.log_group, v.log_stream, r.blank, r.too_old, r.expired, r.too_new, l.possibly_duplicated
                 );
+            }
+            (_, _) if d.error() == Some("ObjectIncomplete") => {
+                all_ok = false;
+                match d.cause().map(serde_json::from_str::<Incomplete>) {
+                    Some(Ok(i)) => {
+                        println!(
+                            "{status:9} {key}\n          ObjectIncomplete: {} of {} lines delivered, {} unsettled, {} events possibly duplicated; {} spans shipped, {} failed",
+                            i.lines_delivered, i.lines, i.lines_unsettled, i.possibly_duplicated, i.spans_shipped, i.failed.len()
+                        );
+                        for f in &i.failed {
+                            println!(
+                                "          span {}: {} of {} lines delivered; {}: {}",
+                                f.span, f.lines_delivered, f.lines, f.error, f.cause
+                            );
+                        }
+                        println!("          finish it: {}", i.finish);
+                    }
+                    _ => println!("{status:9} {key}\n          ObjectIncomplete: {}", d.cause().unwrap_or("-")),
+                }
             }
             _ => {
                 all_ok &= status == "SUCCEEDED";

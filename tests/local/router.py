@@ -9,14 +9,13 @@
   over 1,048,576 bytes counting 26 per event, an event over 1 MB, more than 24 hours in a batch, an empty
   message or batch, events out of order) are refused here like AWS does, so a local run fails where AWS would.
 
-Faults, for the fault tests: POST /_elbship/faults with {"rules": [...]} (replacing the rules in force), GET for
-what was injected, DELETE to clear. A rule applies to one target, to requests whose body or path contains `match`,
+Faults, for the fault tests: POST /_elbship/faults with {"rules": [...]} adds rules, GET reports every rule with
+how often it applied, DELETE clears them. A rule applies to one target, to requests whose body or path contains `match`,
 after `skip` such requests pass untouched, `count` times or for `seconds` (and with probability `ratio`):
 
   target "logs"    PutLogEvents. action "throttle": 400 ThrottlingException, not stored; "status": HTTP `status`
                    (a 5xx outage), not stored; "lost": stored by moto, then answered 500 (a lost response); "drop":
-                   stored, then the connection closes unanswered; "kill": stored, then every running ship worker
-                   is killed (SIGKILL) and its pending invoke answered as Lambda does (Unhandled, Runtime.ExitError).
+                   stored, then the connection closes unanswered.
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
@@ -25,10 +24,8 @@ Usage: router.py --port P --moto-port M --lambda-port L --functions a,b,c
 import argparse
 import http.client
 import json
-import os
 import random
 import re
-import signal
 import socket
 import sys
 import threading
@@ -84,10 +81,13 @@ class Faults:
         self.rules = []
         self.injected = []
 
-    def set(self, rules):
+    def add(self, rules):
         with self.lock:
-            self.rules = [dict(r, seen=0, applied=0, since=None) for r in rules]
-            self.injected = []
+            self.rules += [dict(r, seen=0, applied=0, since=None) for r in rules]
+
+    def clear(self):
+        with self.lock:
+            self.rules, self.injected = [], []
 
     def report(self):
         with self.lock:
@@ -117,21 +117,6 @@ class Faults:
         return None
 
 
-def ship_worker_pids():
-    """The processes running the ship function's binary (cargo lambda watch's workers)."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            exe = os.readlink(f"/proc/{pid}/exe")
-        except OSError:
-            continue
-        if os.path.basename(exe) == "elbship-ship":
-            pids.append(int(pid))
-    return pids
-
-
 class Router(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "elbship-router"
@@ -156,12 +141,10 @@ class Router(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _forward(self, port, path, body, pending=None):
+    def _forward(self, port, path, body):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         conn.request(self.command, path, body=body, headers=headers)
-        if pending is not None:
-            pending["conn"] = conn
         resp = conn.getresponse()
         data = resp.read()
         conn.close()
@@ -175,22 +158,7 @@ class Router(BaseHTTPRequestHandler):
             return self._send(404, [("x-amzn-ErrorType", "ResourceNotFoundException"), ("Content-Type", "application/json"),
                                     ("x-amzn-RequestId", str(uuid.uuid4()))],
                               json.dumps(err).encode())
-        pending = {"killed": False, "conn": None}
-        with self.server.pending_lock:
-            self.server.pending.setdefault(function, []).append(pending)
-        try:
-            status, headers, data = self._forward(self.server.lambda_port,
-                                                  f"/2015-03-31/functions/{function}/invocations", body, pending)
-        except (OSError, http.client.HTTPException):
-            if not pending["killed"]:
-                raise
-            err = {"errorType": "Runtime.ExitError", "errorMessage": "RequestId: local Error: Runtime exited with error: signal: killed"}
-            return self._send(200, [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST"),
-                                    ("X-Amz-Function-Error", "Unhandled"), ("Content-Type", "application/json")],
-                              json.dumps(err).encode())
-        finally:
-            with self.server.pending_lock:
-                self.server.pending[function].remove(pending)
+        status, headers, data = self._forward(self.server.lambda_port, f"/2015-03-31/functions/{function}/invocations", body)
         # Real Lambda answers carry a request id and the version run; boto3 (moto's interpreter) relies on them.
         headers = [h for h in headers if h[0].lower() != "x-amzn-requestid"]
         headers += [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST")]
@@ -212,28 +180,10 @@ class Router(BaseHTTPRequestHandler):
     def _faults(self, body):
         faults = self.server.faults
         if self.command == "POST":
-            faults.set(json.loads(body or b"{}").get("rules", []))
+            faults.add(json.loads(body or b"{}").get("rules", []))
         elif self.command == "DELETE":
-            faults.set([])
+            faults.clear()
         return self._send(200, [("Content-Type", "application/json")], json.dumps(faults.report()).encode())
-
-    def _kill_ship_workers(self):
-        with self.server.pending_lock:
-            pending = list(self.server.pending.get("elbship-ship", []))
-            for p in pending:
-                p["killed"] = True
-        for pid in ship_worker_pids():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        for p in pending:  # cargo lambda watch never answers a killed worker's invoke: end the wait here
-            conn = p.get("conn")
-            if conn is not None and conn.sock is not None:
-                try:
-                    conn.sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def _put_log_events(self, body):
         why = put_log_events_refusal(body)
@@ -252,8 +202,6 @@ class Router(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return None
-        if action == "kill":
-            self._kill_ship_workers()
         return self._send(status, headers, data)
 
     def _ranged_get(self, body):
@@ -306,7 +254,6 @@ def main():
     server.moto_port, server.lambda_port = a.moto_port, a.lambda_port
     server.functions = set(a.functions.split(","))
     server.faults = Faults()
-    server.pending, server.pending_lock = {}, threading.Lock()
     print(f"router on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
 

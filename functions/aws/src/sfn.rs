@@ -5,7 +5,7 @@ use crate::error::ElbshipError;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
 use elbship_core::key::{classify_key, KeyClass};
-use elbship_core::naming::execution_name;
+use elbship_core::naming::{attempt_name, execution_name};
 use serde::Serialize;
 
 /// What starting an object did.
@@ -40,6 +40,43 @@ pub fn execution_arn(state_machine_arn: &str, name: &str) -> String {
     format!("{}:{name}", state_machine_arn.replacen(":stateMachine:", ":execution:", 1))
 }
 
+/// Most attempts `--retry-failed` makes at one object.
+pub const MAX_ATTEMPTS: u32 = 100;
+
+/// Finishes an object whose execution failed: finds its latest attempt (`name`, `name-r1`, ...) and, when that
+/// one failed, timed out or was aborted, starts the next, which resumes every span from its checkpoint. A
+/// running or succeeded attempt is left alone (`AlreadyStarted`); an object never started is started.
+pub async fn retry_failed(
+    client: &aws_sdk_sfn::Client,
+    state_machine_arn: &str,
+    object: &ObjectRef,
+    options: ShipOptions,
+) -> Result<StartOutcome, ElbshipError> {
+    let KeyClass::Log(log) = classify_key(&object.key) else {
+        return start_object(client, state_machine_arn, object, options).await;
+    };
+    for attempt in 0..MAX_ATTEMPTS {
+        let name = attempt_name(&object.bucket, &object.key, &object.etag, &log, attempt);
+        let arn = execution_arn(state_machine_arn, &name);
+        match client.describe_execution().execution_arn(&arn).send().await {
+            Ok(d) if matches!(d.status().as_str(), "FAILED" | "TIMED_OUT" | "ABORTED") => continue,
+            Ok(_) => return Ok(StartOutcome::AlreadyStarted { key: object.key.clone(), execution_arn: arn }),
+            Err(e) if e.code() == Some("ExecutionDoesNotExist") => {
+                return start_named(client, state_machine_arn, object, options, &name).await
+            }
+            Err(e) => return Err(sfn_error("DescribeExecution", &name, &e)),
+        }
+    }
+    Err(ElbshipError::StepFunctions(format!("{}: {MAX_ATTEMPTS} attempts failed; not trying again", object.key)))
+}
+
+fn sfn_error<E: ProvideErrorMetadata + std::fmt::Debug>(what: &str, name: &str, e: &E) -> ElbshipError {
+    ElbshipError::StepFunctions(format!(
+        "{what} {name}: {}",
+        e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string)
+    ))
+}
+
 /// Starts the state machine for one object, unless it is not a log.
 pub async fn start_object(
     client: &aws_sdk_sfn::Client,
@@ -58,20 +95,27 @@ pub async fn start_object(
         KeyClass::NotALog { reason } => return Ok(StartOutcome::Skipped { key: object.key.clone(), reason }),
     };
     let name = execution_name(&object.bucket, &object.key, &object.etag, &log);
+    start_named(client, state_machine_arn, object, options, &name).await
+}
+
+async fn start_named(
+    client: &aws_sdk_sfn::Client,
+    state_machine_arn: &str,
+    object: &ObjectRef,
+    options: ShipOptions,
+    name: &str,
+) -> Result<StartOutcome, ElbshipError> {
     let input = PlanInput { object: object.clone(), options };
     let input = serde_json::to_string(&input).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
-    let arn = execution_arn(state_machine_arn, &name);
-    match client.start_execution().state_machine_arn(state_machine_arn).name(&name).input(input).send().await {
+    let arn = execution_arn(state_machine_arn, name);
+    match client.start_execution().state_machine_arn(state_machine_arn).name(name).input(input).send().await {
         Ok(out) => {
             Ok(StartOutcome::Started { key: object.key.clone(), execution_arn: out.execution_arn().to_string() })
         }
         Err(e) if e.code() == Some("ExecutionAlreadyExists") => {
             Ok(StartOutcome::AlreadyStarted { key: object.key.clone(), execution_arn: arn })
         }
-        Err(e) => Err(ElbshipError::StepFunctions(format!(
-            "StartExecution {name}: {}",
-            e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string)
-        ))),
+        Err(e) => Err(sfn_error("StartExecution", name, &e)),
     }
 }
 

@@ -152,12 +152,20 @@ pub fn object_id(bucket: &str, key: &str, etag: &str) -> String {
 /// the same name, so StartExecution is idempotent across duplicated events. At most 80 characters of
 /// `[A-Za-z0-9_-]`: the load balancer name and end time for people, a SHA-256 prefix for uniqueness.
 pub fn execution_name(bucket: &str, key: &str, etag: &str, object: &LogObject) -> String {
+    attempt_name(bucket, key, etag, object, 0)
+}
+
+/// The execution name of attempt `attempt` at an object: attempt 0 is [`execution_name`] (what its S3 event
+/// starts); attempt `n` ends in `-r{n}` and is what `elbship ship --retry-failed` starts after attempt `n - 1`
+/// failed, resuming every span from its checkpoint.
+pub fn attempt_name(bucket: &str, key: &str, etag: &str, object: &LogObject, attempt: u32) -> String {
     let hash = object_id(bucket, key, etag);
+    let suffix = if attempt == 0 { String::new() } else { format!("-r{attempt}") };
     let end = crate::timestamp::format_ms(object.file.end_time_ms).replace([':', '.', '-'], "");
     let label = format!("{}_{end}", object.file.lb_name);
     let label: String = label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-    let room = MAX_EXECUTION_NAME - hash.len() - 1;
-    format!("{}_{hash}", &label[..label.len().min(room)])
+    let room = MAX_EXECUTION_NAME - hash.len() - 1 - suffix.len();
+    format!("{}_{hash}{suffix}", &label[..label.len().min(room)])
 }
 
 #[cfg(test)]
@@ -217,5 +225,8 @@ mod tests {
         let mut long = o.clone();
         long.file.lb_name = "n".repeat(32);
         assert!(execution_name("b", "k", "e", &long).len() <= 80);
+        let retry = attempt_name("b", "k", "e", &long, 12);
+        assert!(retry.len() <= 80 && retry.ends_with("-r12"), "{retry}");
+        assert_eq!(attempt_name("b", "k", "e", &long, 0), execution_name("b", "k", "e", &long));
     }
 }

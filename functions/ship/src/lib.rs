@@ -107,11 +107,14 @@ async fn access_point<C>(input: &ShipInput, deps: &ShipDeps<C>) -> Result<Option
 
 type Sent = (u32, bool, Result<(Batch, Delivered), ElbshipError>);
 
-/// The span's progress in this attempt: the checkpoint as stored, the ledger of every batch met so far.
+/// The span's progress in this attempt: the checkpoint as taken over (what earlier attempts did, which decides
+/// what to skip and what may be a duplicate), the checkpoint as this attempt keeps it, the ledger of every batch
+/// met so far.
 struct Progress<'a, C> {
     store: &'a C,
     key: String,
     owner: &'a str,
+    prior: SpanCheckpoint,
     checkpoint: SpanCheckpoint,
     delivered: Ledger,
     failure: Option<ElbshipError>,
@@ -179,12 +182,14 @@ pub async fn handle<C: CheckpointStore>(
         store: &deps.checkpoints,
         key,
         owner: &invocation.owner,
+        prior: checkpoint.clone(),
         checkpoint,
         delivered: Ledger::default(),
         failure: None,
     };
     let mut sending: JoinSet<Sent> = JoinSet::new();
     let mut seq = 0u32;
+    let mut seq_sent = 0u32;
     while p.failure.is_none() {
         if sending.len() >= concurrency as usize {
             if let Some(done) = sending.join_next().await {
@@ -204,9 +209,9 @@ pub async fn handle<C: CheckpointStore>(
         };
         let this = seq;
         seq += 1;
-        let fate_unknown = match p.checkpoint.next(this) {
+        let fate_unknown = match p.prior.next(this) {
             Next::Skip => {
-                let ledger = p.checkpoint.acked_ledger(this, &batch);
+                let ledger = p.prior.acked_ledger(this, &batch);
                 p.delivered.merge(&ledger);
                 continue;
             }
@@ -223,6 +228,7 @@ pub async fn handle<C: CheckpointStore>(
             }
             p.checkpoint.sent_below = sent_below;
         }
+        seq_sent = this + 1;
         let (logs, group, stream, policy, until) =
             (deps.logs.clone(), group.clone(), stream.clone(), deps.send, invocation.give_up_at);
         sending.spawn(async move {
@@ -252,6 +258,13 @@ pub async fn handle<C: CheckpointStore>(
         (None, Err(PipelineError::Span(e))) => e.into(),
         (None, Err(PipelineError::Consumer(()))) => ElbshipError::LogsUnavailable("the sender stopped".into()),
     };
+    // Batches this attempt reserved but never sent are not possible duplicates for the next one.
+    let settled = SpanCheckpoint::settled(&p.prior, seq_sent);
+    if settled < p.checkpoint.sent_below {
+        if let Err(e) = deps.checkpoints.reserve(&p.key, &invocation.owner, settled).await {
+            tracing::warn!(error = %e, "could not settle the reservation: the next attempt counts more as possibly duplicated");
+        }
+    }
     let progress = p.checkpoint.progress;
     tracing::warn!(span = input.span.index, error = failure.name(), %failure, lines_delivered = progress.lines_delivered, "span stopped");
     if !ElbshipError::RETRYABLE.contains(&failure.name()) {

@@ -33,6 +33,10 @@ fn text() -> Vec<u8> {
 }
 
 fn input() -> ShipInput {
+    input_with(1)
+}
+
+fn input_with(send_concurrency: u32) -> ShipInput {
     let len = text().len() as u64;
     ShipInput {
         job: Job {
@@ -48,7 +52,7 @@ fn input() -> ShipInput {
                 fallback_ms: NOW,
             },
             index: None,
-            send_concurrency: 1,
+            send_concurrency,
         },
         span: Span { index: 0, read_start: 0, read_end: len, owned_start: 0, owned_end: len, first_line: 0, lines: 3 },
     }
@@ -94,7 +98,7 @@ async fn a_throttling_storm_longer_than_the_sdk_retries_is_ridden_out_once_deliv
         .times(3)
         .build();
     let cps = MemoryCheckpoints::default();
-    let out = handle(input(), &deps(&puts, &cps), &attempt("a", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    let out = handle(input_with(4), &deps(&puts, &cps), &attempt("a", 60)).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(puts.num_calls(), 23);
     let l = out.ledger;
     assert_eq!((l.lines_read, l.lines_delivered, l.batches, l.possibly_duplicated), (3, 3, 3, 0));

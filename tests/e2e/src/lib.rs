@@ -240,3 +240,46 @@ pub fn arn_of(outcome: &StartOutcome) -> String {
         StartOutcome::Skipped { key, reason } => panic!("{key} was skipped: {reason}"),
     }
 }
+
+/// Adds fault rules to the local router (see `tests/local/router.py`); returns its report of every rule in force
+/// and how often each applied.
+pub fn set_faults(rules: serde_json::Value) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let body = serde_json::json!({ "rules": rules }).to_string();
+    let mut conn = std::net::TcpStream::connect(&host).unwrap_or_else(|e| panic!("router at {host}: {e}"));
+    let request = format!(
+        "POST /_elbship/faults HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    conn.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    let json = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("router answer {answer:?}: {e}"))
+}
+
+/// What CloudWatch Logs holds against what it must hold: every expected event at least once, nothing else, and
+/// the events stored more than once; panics naming the first difference.
+pub fn extra_copies(stored: &[Stored], want: &[Stored]) -> u64 {
+    use std::collections::HashMap;
+    let mut counts: HashMap<&Stored, u64> = HashMap::new();
+    for e in stored {
+        *counts.entry(e).or_default() += 1;
+    }
+    let mut extra = 0;
+    for e in want {
+        match counts.get_mut(e) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => panic!("missing from CloudWatch Logs (or fewer copies than the object has): {:?}", e),
+        }
+    }
+    for (e, n) in counts {
+        if n > 0 {
+            assert!(want.contains(e), "CloudWatch Logs holds an event the object does not have: {e:?}");
+            extra += n;
+        }
+    }
+    extra
+}

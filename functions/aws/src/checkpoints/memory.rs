@@ -70,7 +70,7 @@ impl CheckpointStore for MemoryCheckpoints {
         s.writes += 1;
         match s.spans.get_mut(key) {
             Some((o, _, c)) if o == owner => {
-                c.sent_below = c.sent_below.max(sent_below);
+                c.sent_below = sent_below;
                 Ok(())
             }
             _ => Err(taken(key)),

@@ -44,7 +44,8 @@ pub trait CheckpointStore: Send + Sync {
         geometry: &str,
     ) -> impl Future<Output = Result<SpanCheckpoint, ElbshipError>> + Send;
 
-    /// Raises the span's `sent_below` to `sent_below`, if `owner` still owns it (`SpanTakenOver` otherwise).
+    /// Sets the span's `sent_below`, if `owner` still owns it (`SpanTakenOver` otherwise): raised before
+    /// sending, settled when the attempt stops.
     fn reserve(&self, key: &str, owner: &str, sent_below: u32)
         -> impl Future<Output = Result<(), ElbshipError>> + Send;
 
