@@ -91,8 +91,8 @@ async fn lost_answers_are_counted_exactly() {
 #[tokio::test]
 async fn s3_slowdowns_and_a_reset_body_are_read_through() {
     let rules = json!([
-        {"target": "s3", "match": "{lb}", "action": "slowdown", "skip": 1, "count": 3},
-        {"target": "s3", "match": "{lb}", "action": "reset", "skip": 5, "count": 2}
+        {"target": "s3", "match": "{lb}", "action": "reset", "count": 2},
+        {"target": "s3", "match": "{lb}", "action": "slowdown", "skip": 2, "count": 3}
     ]);
     let s = ship_under("s3faults", rules).await;
     assert_eq!((s.extra, s.ledger["possibly_duplicated"].as_u64()), (0, Some(0)));
