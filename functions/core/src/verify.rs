@@ -81,7 +81,7 @@ impl VerifyError {
 /// Checks the results of every span against the plan.
 pub fn verify(input: &VerifyInput) -> Result<Verified, VerifyError> {
     let failed: Vec<u32> =
-        input.results.iter().filter_map(|r| matches!(r, SpanResult::Failed(_)).then(|| r.span())).collect();
+        input.results.iter().filter(|&r| matches!(r, SpanResult::Failed(_))).map(SpanResult::span).collect();
     if !failed.is_empty() {
         return Err(VerifyError::SpansFailed(failed));
     }

@@ -75,21 +75,6 @@ pub fn give_up_after(remaining: Duration) -> Duration {
     remaining.saturating_sub(DEADLINE_MARGIN.min(remaining / 2))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_time_left_comes_from_the_deadline() {
-        let now = 1_795_771_232_305;
-        assert_eq!(remaining_time(now + 900_000, now), Duration::from_secs(900));
-        assert_eq!(remaining_time(now - 5, now), Duration::ZERO);
-        assert_eq!(remaining_time(600_000, now), Duration::from_secs(600), "cargo lambda watch's form");
-        assert_eq!(give_up_after(Duration::from_secs(900)), Duration::from_secs(890));
-        assert_eq!(give_up_after(Duration::from_secs(8)), Duration::from_secs(4));
-    }
-}
-
 async fn access_point<C>(input: &ShipInput, deps: &ShipDeps<C>) -> Result<Option<AccessPoint>, ElbshipError> {
     if input.job.kind.compression() != Compression::Gzip {
         return Ok(None);
@@ -193,7 +178,7 @@ pub async fn handle<C: CheckpointStore>(
     while p.failure.is_none() {
         if sending.len() >= concurrency as usize {
             if let Some(done) = sending.join_next().await {
-                p.finish(done.unwrap_or_else(|e| lost_task(e))).await;
+                p.finish(done.unwrap_or_else(lost_task)).await;
             }
             continue;
         }
@@ -203,7 +188,7 @@ pub async fn handle<C: CheckpointStore>(
                 None => break,
             },
             Some(done) = sending.join_next(), if !sending.is_empty() => {
-                p.finish(done.unwrap_or_else(|e| lost_task(e))).await;
+                p.finish(done.unwrap_or_else(lost_task)).await;
                 continue;
             }
         };
@@ -237,7 +222,7 @@ pub async fn handle<C: CheckpointStore>(
         });
     }
     while let Some(done) = sending.join_next().await {
-        p.finish(done.unwrap_or_else(|e| lost_task(e))).await;
+        p.finish(done.unwrap_or_else(lost_task)).await;
     }
     drop(rx);
     let read = reading.await.map_err(|e| ElbshipError::BadInput(format!("reading task failed: {e}")))?;
@@ -281,4 +266,19 @@ pub async fn handle<C: CheckpointStore>(
 /// A send task that panicked or was cancelled: its batch's fate is unknown, and the checkpoint says so.
 fn lost_task(e: tokio::task::JoinError) -> Sent {
     (u32::MAX, false, Err(ElbshipError::LogsUnavailable(format!("send task: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_comes_from_the_deadline() {
+        let now = 1_795_771_232_305;
+        assert_eq!(remaining_time(now + 900_000, now), Duration::from_secs(900));
+        assert_eq!(remaining_time(now - 5, now), Duration::ZERO);
+        assert_eq!(remaining_time(600_000, now), Duration::from_secs(600), "cargo lambda watch's form");
+        assert_eq!(give_up_after(Duration::from_secs(900)), Duration::from_secs(890));
+        assert_eq!(give_up_after(Duration::from_secs(8)), Duration::from_secs(4));
+    }
 }
