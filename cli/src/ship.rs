@@ -121,8 +121,8 @@ async fn ship(args: &ShipArgs) -> Result<bool> {
             }
             (_, _) if d.error() == Some("ObjectIncomplete") => {
                 all_ok = false;
-                match d.cause().map(serde_json::from_str::<Incomplete>) {
-                    Some(Ok(i)) => {
+                match d.cause().and_then(Incomplete::from_cause) {
+                    Some(i) => {
                         println!(
                             "{status:9} {key}\n          ObjectIncomplete: {} of {} lines delivered, {} unsettled, {} events possibly duplicated; {} spans shipped, {} failed",
                             i.lines_delivered, i.lines, i.lines_unsettled, i.possibly_duplicated, i.spans_shipped, i.failed.len()

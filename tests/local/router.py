@@ -14,7 +14,7 @@ how often it applied, DELETE clears them. A rule applies to one target, to reque
 after `skip` such requests pass untouched, `count` times or for `seconds` (and with probability `ratio`):
 
   target "logs"    PutLogEvents. action "throttle": 400 ThrottlingException, not stored; "status": HTTP `status`
-                   (a 5xx outage), not stored; "lost": stored by moto, then answered 500 (a lost response); "drop":
+                   (a 5xx outage; a 4xx refusal with `code`), not stored; "lost": stored by moto, then answered 500 (a lost response); "drop":
                    stored, then the connection closes unanswered.
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
@@ -194,7 +194,7 @@ class Router(BaseHTTPRequestHandler):
         if action == "throttle":
             return self._error(400, "ThrottlingException", "Rate exceeded")
         if action == "status":
-            return self._error(rule.get("status", 500), "ServiceUnavailableException", "injected outage")
+            return self._error(rule.get("status", 500), rule.get("code", "ServiceUnavailableException"), "injected")
         status, headers, data = self._forward(self.server.moto_port, self.path, body)
         if action == "lost":
             return self._error(500, "InternalFailure", "injected: stored, then the answer was lost")

@@ -45,9 +45,12 @@ pub enum ElbshipError {
     /// The object's bytes are not what its kind promises.
     #[error(transparent)]
     Span(SpanError),
-    /// CloudWatch Logs failed after the SDK's retries, before anything was delivered; retryable.
-    #[error("CloudWatch Logs failed before anything was delivered: {0}")]
+    /// CloudWatch Logs failed after retries; retryable.
+    #[error("CloudWatch Logs failed: {0}")]
     LogsUnavailable(String),
+    /// The worker reached its deadline before the span's end; retryable (the retry resumes).
+    #[error("out of time before the worker's deadline: {0}")]
+    OutOfTime(String),
     /// CloudWatch Logs refused a request it will refuse again.
     #[error("CloudWatch Logs refused the request: {0}")]
     LogsRefused(String),
@@ -106,6 +109,7 @@ impl ElbshipError {
             ElbshipError::Span(e) => e.name(),
             ElbshipError::LogsUnavailable(_) => "LogsUnavailable",
             ElbshipError::LogsRefused(_) => "LogsRefused",
+            ElbshipError::OutOfTime(_) => "OutOfTime",
             ElbshipError::ShipIncomplete { .. } => "ShipIncomplete",
             ElbshipError::ObjectIncomplete(_) => "ObjectIncomplete",
             ElbshipError::CheckpointUnavailable(_) => "CheckpointUnavailable",
@@ -120,8 +124,14 @@ impl ElbshipError {
     }
 
     /// Names the state machine retries: transient failures, resumed from the checkpoints.
-    pub const RETRYABLE: [&'static str; 5] =
-        ["S3Unavailable", "LogsUnavailable", "ShipIncomplete", "CheckpointUnavailable", "StepFunctionsUnavailable"];
+    pub const RETRYABLE: [&'static str; 6] = [
+        "S3Unavailable",
+        "LogsUnavailable",
+        "OutOfTime",
+        "ShipIncomplete",
+        "CheckpointUnavailable",
+        "StepFunctionsUnavailable",
+    ];
 }
 
 impl From<SpanError> for ElbshipError {

@@ -221,18 +221,8 @@ pub fn span_key(object_id: &str, span: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::Batcher;
-    use crate::event::Event;
+    use crate::synth::numbered_batch as batch;
     use proptest::prelude::*;
-
-    fn batch(n: usize) -> Batch {
-        let mut b = Batcher::new();
-        for i in 0..n {
-            let msg = format!("line {i}");
-            let _ = b.push(Event::new(i as i64, &msg).unwrap_or_else(|e| panic!("{e}")));
-        }
-        b.finish().unwrap_or_else(|| panic!("a batch"))
-    }
 
     #[test]
     fn rejected_events_are_counted_by_reason() {

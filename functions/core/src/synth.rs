@@ -138,3 +138,17 @@ pub fn edge_case_log(now_ms: i64) -> EdgeCases {
     text.extend_from_slice(t(plain(now_ms - 26 * minute)).as_bytes());
     EdgeCases { text, lines: 9, delivered_with_reject: 7 }
 }
+
+/// One batch of `n` events `line 0`, `line 1`, ... stamped 0, 1, ... ms (`n` within 1 to 10,000, what one batch
+/// holds): the smallest batch tests can reason about.
+pub fn numbered_batch(n: usize) -> crate::batch::Batch {
+    let mut batcher = crate::batch::Batcher::new();
+    for i in 0..n.clamp(1, crate::limits::MAX_BATCH_EVENTS) {
+        let message = format!("line {i}");
+        // Short, non-empty messages always make valid events, and 10,000 of them fit one batch.
+        if let Ok(event) = crate::event::Event::new(i as i64, &message) {
+            let _ = batcher.push(event);
+        }
+    }
+    batcher.finish().unwrap_or_else(|| unreachable!("at least one event was pushed"))
+}

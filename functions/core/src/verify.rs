@@ -174,6 +174,22 @@ pub struct Incomplete {
     pub finish: String,
 }
 
+impl Incomplete {
+    /// Reads the account from a failed execution's cause: Step Functions keeps a Lambda error as
+    /// `{"errorType": ..., "errorMessage": ...}`, whose message is the account (a bare account is read too).
+    pub fn from_cause(cause: &str) -> Option<Incomplete> {
+        #[derive(Deserialize)]
+        struct LambdaError {
+            #[serde(rename = "errorMessage")]
+            error_message: String,
+        }
+        serde_json::from_str::<LambdaError>(cause)
+            .ok()
+            .and_then(|e| serde_json::from_str(&e.error_message).ok())
+            .or_else(|| serde_json::from_str(cause).ok())
+    }
+}
+
 /// Most failed spans listed one by one (Step Functions keeps at most 32,768 characters of cause).
 pub const MAX_FAILED_LISTED: usize = 50;
 
@@ -322,6 +338,11 @@ mod tests {
         );
         assert_eq!(report.possibly_duplicated, 14);
         assert!(report.finish.contains("s3://b/k --retry-failed"));
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        let wrapped = serde_json::json!({"errorType": "ObjectIncomplete", "errorMessage": json}).to_string();
+        assert_eq!(Incomplete::from_cause(&wrapped).as_ref(), Some(&report));
+        assert_eq!(Incomplete::from_cause(&json).as_ref(), Some(&report));
+        assert_eq!(Incomplete::from_cause("Runtime.ExitError"), None);
     }
 
     #[test]

@@ -203,7 +203,7 @@ pub async fn handle<C: CheckpointStore>(
             Next::Send { fate_unknown } => fate_unknown,
         };
         if Instant::now() >= invocation.give_up_at {
-            p.fail(ElbshipError::LogsUnavailable("stopped sending before the worker's deadline".into()));
+            p.fail(ElbshipError::OutOfTime(format!("stopped before batch {this}")));
             break;
         }
         if let Some(sent_below) = p.checkpoint.reservation(this, concurrency) {

@@ -6,11 +6,13 @@
 //! killed mid-span is not among them: `cargo lambda watch` never restarts a killed worker, so the local stack
 //! cannot survive it; `functions/ship/tests/faults.rs` covers what the next attempt does with what it left.
 
+use elbship_aws::sfn::{retry_failed, StartOutcome};
 use elbship_core::event_builder::MessageMode;
-use elbship_core::job::ShipOptions;
+use elbship_core::job::{ObjectRef, ShipOptions};
 use elbship_core::policy::OldEventPolicy;
 use elbship_core::synth::alb_log;
-use elbship_e2e::{arn_of, expected, extra_copies, gzip, key, now_ms, set_faults, unique, Stack};
+use elbship_core::verify::Incomplete;
+use elbship_e2e::{arn_of, expected, extra_copies, gzip, key, now_ms, set_faults, unique, Finished, Stack, Stored};
 use serde_json::{json, Value};
 
 const MINUTE: i64 = 60_000;
@@ -20,25 +22,48 @@ struct Shipped {
     extra: u64,
 }
 
-/// Ships a ~10,000-line ALB object in several spans of 2 batches under `rules` (with `{lb}` replaced by the test's
-/// load balancer name), and compares CloudWatch Logs with the object.
-async fn ship_under(name: &str, rules: Value) -> Shipped {
+/// A ~10,000-line ALB object in 3 spans of 2 batches, its execution started under `rules` (with `{lb}` replaced
+/// by the test's load balancer name).
+struct Run {
+    stack: Stack,
+    object: ObjectRef,
+    bytes: Vec<u8>,
+    now: i64,
+    finished: Finished,
+}
+
+const OPTIONS: ShipOptions = ShipOptions { mode: None, policy: None, span_bytes: Some(2 << 20) };
+
+async fn run_under(name: &str, rules: Value) -> Run {
     let stack = Stack::connect().await;
     let now = now_ms();
     let lb = unique(name);
-    let text = alb_log(42, now - 30 * MINUTE, 6_000_000);
-    let bytes = gzip(&text);
+    let bytes = gzip(&alb_log(42, now - 30 * MINUTE, 6_000_000));
     let k = key("alb_access", &lb, now - 5 * MINUTE, "f1");
-    let rules = serde_json::from_str::<Value>(&rules.to_string().replace("{lb}", &lb)).unwrap_or(Value::Null);
-    set_faults(rules);
-    let o = stack.put(&k, bytes.clone()).await;
-    let options = ShipOptions { span_bytes: Some(2 << 20), ..ShipOptions::default() };
-    let finished = stack.wait(&arn_of(&stack.start_with(&o, options).await)).await;
+    set_faults(serde_json::from_str::<Value>(&rules.to_string().replace("{lb}", &lb)).unwrap_or(Value::Null));
+    let object = stack.put(&k, bytes.clone()).await;
+    let finished = stack.wait(&arn_of(&stack.start_with(&object, OPTIONS).await)).await;
+    Run { stack, object, bytes, now, finished }
+}
+
+impl Run {
+    /// What the object's stream holds, and what it must hold.
+    async fn events(&self, group: &str, stream: &str) -> (Vec<Stored>, Vec<Stored>) {
+        let stored = self.stack.events(group, stream).await;
+        let (want, _) = expected(&self.object.key, &self.bytes, self.now, MessageMode::Raw, OldEventPolicy::Reject);
+        (stored, want)
+    }
+}
+
+/// Ships the object under `rules` and compares CloudWatch Logs with it.
+async fn ship_under(name: &str, rules: Value) -> Shipped {
+    let run = run_under(name, rules).await;
+    let finished = &run.finished;
     assert_eq!(finished.status, "SUCCEEDED", "{:?}: {:?}", finished.error, finished.cause);
     let out = finished.output.clone().unwrap_or_default();
     let ledger = out["ledger"].clone();
-    let stored = stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
-    let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
+    let (stored, want) =
+        run.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
     assert_eq!(ledger["lines_read"].as_u64(), Some(want.len() as u64));
     assert_eq!(ledger["lines_delivered"], ledger["lines_read"]);
     let extra = extra_copies(&stored, &want);
@@ -100,20 +125,39 @@ async fn s3_slowdowns_and_a_reset_body_are_read_through() {
 }
 
 #[tokio::test]
-async fn the_same_event_twice_at_once_and_elbship_ship_alongside_ship_once() {
-    let stack = Stack::connect().await;
-    let now = now_ms();
-    let lb = unique("dupes");
-    let bytes = gzip(&alb_log(9, now - 30 * MINUTE, 1_000_000));
-    let k = key("alb_access", &lb, now - 5 * MINUTE, "d1");
-    let o = stack.put(&k, bytes.clone()).await;
-    let (a, b, c) = tokio::join!(stack.start(&o), stack.start(&o), stack.start_with(&o, ShipOptions::default()));
-    let arns = [arn_of(&a[0]), arn_of(&b[0]), arn_of(&c)];
-    assert!(arns.iter().all(|x| *x == arns[0]), "{arns:?}");
-    let f = stack.wait(&arns[0]).await;
-    assert_eq!(f.status, "SUCCEEDED", "{:?}", f.cause);
-    let out = f.output.unwrap_or_default();
-    let stored = stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
-    let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
-    assert_eq!(stored, want);
+async fn a_failed_span_is_accounted_for_and_retry_failed_finishes_the_object() {
+    // The third PutLogEvents of the object is refused for good: its span fails, the others run to their end.
+    let rules = json!([{"target": "logs", "match": "{lb}", "action": "status", "status": 400,
+                        "code": "InvalidParameterException", "skip": 2, "count": 1}]);
+    let run = run_under("refused", rules).await;
+    let f = &run.finished;
+    assert_eq!((f.status.as_str(), f.error.as_deref()), ("FAILED", Some("ObjectIncomplete")), "{:?}", f.cause);
+    let account = f.cause.as_deref().and_then(Incomplete::from_cause).unwrap_or_else(|| panic!("{:?}", f.cause));
+    let (stored, want) = run.events(&account.log_group, &account.log_stream).await;
+    // The account is what CloudWatch Logs holds (one event per line here), and the rest is unsettled.
+    assert_eq!(account.lines_delivered, stored.len() as u64);
+    assert_eq!(account.lines_unsettled, account.lines - stored.len() as u64);
+    assert_eq!(account.lines, want.len() as u64);
+    assert_eq!(account.failed.iter().map(|s| s.error.as_str()).collect::<Vec<_>>(), ["LogsRefused"]);
+    assert!(account.lines_delivered > 0 && account.lines_unsettled > 0, "{account:?}");
+
+    // Finishing it: a new attempt resumes from the checkpoints and sends only what was not acknowledged.
+    let s = &run.stack;
+    let retry = retry_failed(&s.sfn, &s.state_machine, &run.object, OPTIONS).await.unwrap_or_else(|e| panic!("{e}"));
+    let StartOutcome::Started { execution_arn, .. } = &retry else { panic!("{retry:?}") };
+    assert!(execution_arn.ends_with("-r1"), "{execution_arn}");
+    let finished = s.wait(execution_arn).await;
+    assert_eq!(finished.status, "SUCCEEDED", "{:?}", finished.cause);
+    let ledger = finished.output.unwrap_or_default()["ledger"].clone();
+    let (stored, want) = run.events(&account.log_group, &account.log_stream).await;
+    let extra = extra_copies(&stored, &want);
+    assert!(extra <= ledger["possibly_duplicated"].as_u64().unwrap_or(0), "{extra} stored twice, uncounted");
+    assert_eq!(extra, 0, "the refused batch was never stored");
+
+    // Asked again, it leaves the verified attempt alone.
+    let again = retry_failed(&s.sfn, &s.state_machine, &run.object, OPTIONS).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        again,
+        StartOutcome::AlreadyStarted { key: run.object.key.clone(), execution_arn: execution_arn.clone() }
+    );
 }

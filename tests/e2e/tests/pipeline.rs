@@ -77,16 +77,19 @@ async fn a_gzip_object_in_many_spans_delivers_every_line_once() {
 }
 
 #[tokio::test]
-async fn the_same_object_started_twice_ships_once() {
+async fn the_same_object_started_twice_at_once_and_by_elbship_ship_ships_once() {
     let stack = Stack::connect().await;
     let now = now_ms();
     let lb = unique("twice");
     let bytes = gzip(&alb_log(6, now - 20 * MINUTE, 200_000));
     let k = key("alb_access", &lb, now - 5 * MINUTE, "twice1");
-    let o = stack.put(&k, bytes).await;
-    let first = stack.start(&o).await;
-    let second = stack.start(&o).await;
+    let o = stack.put(&k, bytes.clone()).await;
+    // The same event twice at the same moment, and `elbship ship` alongside.
+    let (first, second, cli) =
+        tokio::join!(stack.start(&o), stack.start(&o), stack.start_with(&o, ShipOptions::default()));
     assert!(matches!(second[0], StartOutcome::AlreadyStarted { .. }) || arn_of(&first[0]) == arn_of(&second[0]));
+    let arns = [arn_of(&first[0]), arn_of(&second[0]), arn_of(&cli)];
+    assert!(arns.iter().all(|x| *x == arns[0]), "{arns:?}");
     let f = stack.wait(&arn_of(&first[0])).await;
     let third = stack.start(&o).await;
     assert!(matches!(third[0], StartOutcome::AlreadyStarted { .. }), "{third:?}");
@@ -97,6 +100,8 @@ async fn the_same_object_started_twice_ships_once() {
     let mut unique_events: Vec<&Stored> = stored.iter().collect();
     unique_events.dedup();
     assert_eq!(unique_events.len(), stored.len(), "no event twice");
+    let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
+    assert_eq!(stored, want);
 }
 
 #[tokio::test]

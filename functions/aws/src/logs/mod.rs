@@ -86,6 +86,10 @@ pub fn rejections(info: Option<&RejectedLogEventsInfo>) -> Rejections {
     }
 }
 
+fn describe<E: ProvideErrorMetadata + std::fmt::Debug>(e: &SdkError<E, impl std::fmt::Debug>, what: &str) -> String {
+    format!("{what}: {}", e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string))
+}
+
 /// CloudWatch Logs access for the functions.
 #[derive(Debug, Clone)]
 pub struct LogSink {
@@ -97,7 +101,7 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
     what: &str,
 ) -> ElbshipError {
     let status = e.raw_response().map(|r| r.status().as_u16());
-    let detail = format!("{what}: {}", e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string));
+    let detail = describe(e, what);
     let throttled = matches!(e.code(), Some("ThrottlingException" | "ServiceUnavailableException"));
     match status {
         Some(s) if (400..500).contains(&s) && s != 429 && !throttled => ElbshipError::LogsRefused(detail),
@@ -178,9 +182,7 @@ impl LogSink {
         loop {
             let left = give_up_at.saturating_duration_since(Instant::now());
             if left < Duration::from_millis(500) {
-                return Err(ElbshipError::LogsUnavailable(format!(
-                    "{what}: gave up at the worker's deadline after {attempts} attempts"
-                )));
+                return Err(ElbshipError::OutOfTime(format!("{what}: gave up after {attempts} attempts")));
             }
             attempts += 1;
             let call = self
@@ -203,9 +205,9 @@ impl LogSink {
                     })
                 }
                 Ok(Err(e)) => {
-                    let detail = classify(&e, &what).to_string();
+                    let detail = describe(&e, &what);
                     match failure(&e) {
-                        Failure::Refused => return Err(classify(&e, &what)),
+                        Failure::Refused => return Err(ElbshipError::LogsRefused(detail)),
                         Failure::Throttled => {}
                         Failure::Ambiguous => lost_answer = true,
                     }
@@ -220,9 +222,7 @@ impl LogSink {
             let pause = ceiling.mul_f64(fastrand::f64());
             tracing::debug!(attempts, lost_answer, pause_ms = pause.as_millis() as u64, detail, "retrying");
             if Instant::now() + pause >= give_up_at {
-                return Err(ElbshipError::LogsUnavailable(format!(
-                    "{detail} (gave up at the worker's deadline after {attempts} attempts)"
-                )));
+                return Err(ElbshipError::OutOfTime(format!("{detail} (gave up after {attempts} attempts)")));
             }
             tokio::time::sleep(pause).await;
         }

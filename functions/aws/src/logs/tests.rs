@@ -11,19 +11,9 @@ use aws_sdk_cloudwatchlogs::types::error::{InvalidParameterException, ResourceAl
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
-use elbship_core::batch::Batcher;
-use elbship_core::event::Event;
+use elbship_core::synth::numbered_batch as batch;
 use std::time::Duration;
 use tokio::time::Instant;
-
-fn batch(n: usize) -> Batch {
-    let mut b = Batcher::new();
-    for i in 0..n {
-        let msg = format!("line {i}");
-        let _ = b.push(Event::new(i as i64, &msg).unwrap_or_else(|e| panic!("{e}")));
-    }
-    b.finish().unwrap_or_else(|| panic!("a batch"))
-}
 
 fn info(new: Option<i32>, old: Option<i32>, expired: Option<i32>) -> RejectedLogEventsInfo {
     RejectedLogEventsInfo::builder()
@@ -93,7 +83,8 @@ async fn a_storm_past_the_deadline_is_named_retryable() {
     let policy = SendPolicy { max_backoff: Duration::from_secs(2), ..fast() };
     let e = sink(&rule).put("g", "s", &batch(1), policy, later(20)).await.err();
     assert!(rule.num_calls() > 10, "{} attempts in 20 s of backoff capped at 2 s", rule.num_calls());
-    assert_eq!(e.map(|e| e.name()), Some("LogsUnavailable"));
+    assert_eq!(e.as_ref().map(|e| e.name()), Some("OutOfTime"));
+    assert!(e.is_some_and(|e| ElbshipError::RETRYABLE.contains(&e.name())));
 }
 
 #[tokio::test]
