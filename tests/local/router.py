@@ -15,7 +15,10 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
 
   target "logs"    PutLogEvents. action "throttle": 400 ThrottlingException, not stored; "status": HTTP `status`
                    (a 5xx outage; a 4xx refusal with `code`), not stored; "lost": stored by moto, then answered 500 (a lost response); "drop":
-                   stored, then the connection closes unanswered.
+                   stored, then the connection closes unanswered; "kill": stored, then `cargo lambda watch` and
+                   every function instance are killed (SIGKILL), as a crash would, the pending invokes answered
+                   as Lambda does (Unhandled, Runtime.ExitError), and cargo lambda watch started again (it never
+                   restarts a killed instance), as Lambda gives the retry a fresh sandbox.
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
@@ -24,7 +27,11 @@ Usage: router.py --port P --moto-port M --lambda-port L --functions a,b,c
 import argparse
 import http.client
 import json
+import os
+import pathlib
 import random
+import signal
+import subprocess
 import re
 import socket
 import sys
@@ -117,6 +124,35 @@ class Faults:
         return None
 
 
+def restart_lambda(state_dir, port):
+    """Kills cargo lambda watch's process group (every function instance with it) and starts it again, once the
+    old one is gone, on the same port; returns when the new one listens."""
+    spec = json.loads((state_dir / "lambda.json").read_text())
+    pid_file = state_dir / "lambda.pid"
+    try:
+        old = int(pid_file.read_text())
+        os.killpg(old, signal.SIGKILL)
+        for _ in range(100):  # until the group is gone and its port released
+            os.killpg(old, 0)
+            time.sleep(0.05)
+    except (OSError, ValueError):
+        pass
+    for _ in range(3):
+        log = open(spec["log"], "ab")
+        proc = subprocess.Popen(spec["cmd"], cwd=spec["cwd"], env=spec["env"], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        pid_file.write_text(str(proc.pid))
+        for _ in range(600):
+            if proc.poll() is not None:
+                break
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.1)
+        time.sleep(1)
+    raise RuntimeError("cargo lambda watch did not start again; see its log")
+
+
 class Router(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "elbship-router"
@@ -158,7 +194,24 @@ class Router(BaseHTTPRequestHandler):
             return self._send(404, [("x-amzn-ErrorType", "ResourceNotFoundException"), ("Content-Type", "application/json"),
                                     ("x-amzn-RequestId", str(uuid.uuid4()))],
                               json.dumps(err).encode())
-        status, headers, data = self._forward(self.server.lambda_port, f"/2015-03-31/functions/{function}/invocations", body)
+        with self.server.pending_lock:
+            pending = {"generation": self.server.kills, "conn": None}
+            self.server.pending.append(pending)
+        try:
+            status, headers, data = self._forward_invoke(f"/2015-03-31/functions/{function}/invocations", body, pending)
+        except (OSError, http.client.HTTPException):
+            with self.server.pending_lock:
+                killed = self.server.kills > pending["generation"]
+            if not killed:
+                raise
+            err = {"errorType": "Runtime.ExitError",
+                   "errorMessage": "RequestId: local Error: Runtime exited with error: signal: killed"}
+            return self._send(200, [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST"),
+                                    ("X-Amz-Function-Error", "Unhandled"), ("Content-Type", "application/json")],
+                              json.dumps(err).encode())
+        finally:
+            with self.server.pending_lock:
+                self.server.pending.remove(pending)
         # Real Lambda answers carry a request id and the version run; boto3 (moto's interpreter) relies on them.
         headers = [h for h in headers if h[0].lower() != "x-amzn-requestid"]
         headers += [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST")]
@@ -171,6 +224,41 @@ class Router(BaseHTTPRequestHandler):
                 return self._send(200, headers[-2:] + [("X-Amz-Function-Error", "Unhandled"),
                                                        ("Content-Type", "application/json")], data)
         return self._send(status, headers, data)
+
+    def _forward_invoke(self, path, body, pending):
+        """Forwards an invoke to cargo lambda watch, waiting (up to 2 minutes) for one restarted after a kill."""
+        deadline = time.time() + 120
+        while True:
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.lambda_port, timeout=900)
+            try:
+                conn.connect()
+                break
+            except ConnectionRefusedError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        pending["conn"] = conn
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        conn.request("POST", path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp.status, resp.getheaders(), data
+
+    def _kill_functions(self):
+        with self.server.pending_lock:
+            self.server.kills += 1  # every invoke under way now was answered by an instance that is about to die
+            pending = list(self.server.pending)
+        restart_lambda(self.server.state_dir, self.server.lambda_port)
+        with self.server.pending_lock:
+            self.server.kills += 1  # and so was any invoke that began while it died
+        for p in pending:  # their workers are gone: end the wait for an answer that will never come
+            conn = p.get("conn")
+            if conn is not None and conn.sock is not None:
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def _error(self, status, code, message, content_type="application/x-amz-json-1.1"):
         err = {"__type": code, "message": message}
@@ -198,6 +286,9 @@ class Router(BaseHTTPRequestHandler):
         status, headers, data = self._forward(self.server.moto_port, self.path, body)
         if action == "lost":
             return self._error(500, "InternalFailure", "injected: stored, then the answer was lost")
+        if action == "kill":
+            self._kill_functions()
+            return None
         if action == "drop":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -248,12 +339,15 @@ def main():
     ap.add_argument("--moto-port", type=int, required=True)
     ap.add_argument("--lambda-port", type=int, required=True)
     ap.add_argument("--functions", required=True)
+    ap.add_argument("--state-dir", type=pathlib.Path, required=True)
     a = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", a.port), Router)
     server.daemon_threads = True
     server.moto_port, server.lambda_port = a.moto_port, a.lambda_port
     server.functions = set(a.functions.split(","))
     server.faults = Faults()
+    server.pending, server.pending_lock, server.kills = [], threading.Lock(), 0
+    server.state_dir = a.state_dir
     print(f"router on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
 

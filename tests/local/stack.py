@@ -128,7 +128,8 @@ def up():
         urllib.request.urlopen(config, timeout=30).read()
 
         p = spawn("router", [sys.executable, str(ROOT / "tests/local/router.py"), "--port", str(router), "--moto-port",
-                             str(moto), "--lambda-port", str(lam), "--functions", ",".join(FUNCTIONS)], base)
+                             str(moto), "--lambda-port", str(lam), "--functions", ",".join(FUNCTIONS),
+                             "--state-dir", str(STATE)], base)
         pids["router"] = p.pid
         wait_port(router, "router", p)
 
@@ -150,6 +151,10 @@ def up():
                "--concurrency", str(int(concurrency) + 2), *release, *env_args]
         p = spawn("lambda", cmd, base)
         pids["lambda"] = p.pid
+        # The router restarts cargo lambda watch after a "kill" fault (it never restarts killed workers itself).
+        (STATE / "lambda.json").write_text(json.dumps({"cmd": cmd, "env": base, "cwd": str(ROOT),
+                                                       "log": str(STATE / "lambda.log")}))
+        (STATE / "lambda.pid").write_text(str(p.pid))
         wait_port(lam, "lambda", p)
         for fn in FUNCTIONS:  # the first invoke of each function builds and starts it
             invoke(router, fn, {"warmup": True})
@@ -196,6 +201,10 @@ def down(quiet=False):
             print("no local stack is running", file=sys.stderr)
         return
     pids = json.loads(path.read_text()).get("pids", {})
+    restarted = STATE / "lambda.pid"  # cargo lambda watch as the router last restarted it
+    if restarted.exists():
+        pids["lambda"] = int(restarted.read_text())
+        restarted.unlink()
     for name, pid in reversed(list(pids.items())):
         try:
             os.killpg(pid, signal.SIGTERM)
@@ -214,10 +223,29 @@ def down(quiet=False):
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+    stray_functions()
     path.unlink()
     (STATE / "env").unlink(missing_ok=True)
     if not quiet:
         print("local stack stopped", file=sys.stderr)
+
+
+def stray_functions():
+    """Stops function instances of this checkout that outlived cargo lambda watch (after the router restarted it,
+    instances it started can be left behind)."""
+    target = str(ROOT / "target")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if exe.startswith(target) and os.path.basename(exe) in FUNCTIONS:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def env():

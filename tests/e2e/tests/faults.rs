@@ -2,9 +2,8 @@
 //! CloudWatch Logs stream compared event by event with the object: every execution ends SUCCEEDED, every line is
 //! delivered, and events stored more than once are at most those the ledger counts as possibly duplicated.
 //!
-//! The rules match on each test's own load balancer name, so tests do not disturb each other. A ship worker
-//! killed mid-span is not among them: `cargo lambda watch` never restarts a killed worker, so the local stack
-//! cannot survive it; `functions/ship/tests/faults.rs` covers what the next attempt does with what it left.
+//! The rules match on each test's own load balancer name, so tests do not disturb each other, except the one that
+//! kills the functions (every running instance dies, as in a crash), which runs alone.
 
 use elbship_aws::sfn::{retry_failed, StartOutcome};
 use elbship_core::event_builder::MessageMode;
@@ -16,6 +15,9 @@ use elbship_e2e::{arn_of, expected, extra_copies, gzip, key, now_ms, set_faults,
 use serde_json::{json, Value};
 
 const MINUTE: i64 = 60_000;
+
+/// Tests share the functions; the one that kills them takes them alone.
+static FUNCTIONS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 struct Shipped {
     ledger: Value,
@@ -35,6 +37,8 @@ struct Run {
 const OPTIONS: ShipOptions = ShipOptions { mode: None, policy: None, span_bytes: Some(2 << 20) };
 
 async fn run_under(name: &str, rules: Value) -> Run {
+    let killing = rules.to_string().contains("\"kill\"");
+    let _functions = if killing { (None, Some(FUNCTIONS.write().await)) } else { (Some(FUNCTIONS.read().await), None) };
     let stack = Stack::connect().await;
     let now = now_ms();
     let lb = unique(name);
@@ -111,6 +115,15 @@ async fn lost_answers_are_counted_exactly() {
     assert_eq!(applied("lost", "lost") + applied("lost", "drop"), 3);
     assert!(s.extra > 0, "three batches were stored twice");
     assert_eq!(Some(s.extra), s.ledger["possibly_duplicated"].as_u64(), "every duplicate is counted, nothing more");
+}
+
+#[tokio::test]
+async fn a_ship_worker_killed_mid_span_is_retried_and_resumes() {
+    // Killed right after CloudWatch stored a batch, before its acknowledgement was recorded.
+    let rules = json!([{"target": "logs", "match": "{lb}", "action": "kill", "skip": 2, "count": 1}]);
+    let s = ship_under("killed", rules).await;
+    assert_eq!(applied("killed", "kill"), 1);
+    assert!(s.extra > 0, "the batch stored as the worker died was sent again");
 }
 
 #[tokio::test]
