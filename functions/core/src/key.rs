@@ -177,7 +177,8 @@ pub fn parse_file_name(file: &str) -> Result<FileName, String> {
     } else {
         return Err(format!("file name {file:?} ends in neither .log.gz nor .log"));
     };
-    let (body, connection) = match body.strip_prefix("conn_log.") {
+    // ALB connection logs: ELB writes `conn_log_`; the user guide says `conn_log.`. Both are accepted.
+    let (body, connection) = match body.strip_prefix("conn_log_").or_else(|| body.strip_prefix("conn_log.")) {
         Some(b) => (b, true),
         None => (body, false),
     };
@@ -240,6 +241,16 @@ mod tests {
             KeyClass::Log(l) => *l,
             other => panic!("{key}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn connection_logs_as_elb_writes_them_and_as_the_guide_spells_them() {
+        let written = CONN.replace("conn_log.", "conn_log_");
+        let (a, b) = (log(CONN), log(&written));
+        assert_eq!((a.file.kind, b.file.kind), (LogKind::AlbConnection, LogKind::AlbConnection));
+        assert_eq!((a.file.account.as_str(), b.file.lb_name.as_str()), ("123456789012", "my-loadbalancer"));
+        assert_eq!(a.file.end_time_ms, b.file.end_time_ms);
+        assert!(matches!(classify_key(&CONN.replace("conn_log.", "conn-log_")), KeyClass::NotALog { .. }));
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub fn key(kind: &str, lb: &str, end_ms: i64, random: &str) -> String {
     let base = "123456789012_elasticloadbalancing_us-east-1";
     let file = match kind {
         "alb_access" => format!("{base}_app.{lb}.50dc6c495c0c9188_{compact}_10.0.0.1_{random}.log.gz"),
-        "alb_connection" => format!("conn_log.{base}_app.{lb}.50dc6c495c0c9188_{compact}_10.0.0.1_{random}.log.gz"),
+        "alb_connection" => format!("conn_log_{base}_app.{lb}.50dc6c495c0c9188_{compact}_10.0.0.1_{random}.log.gz"),
         "nlb_access" => format!("{base}_net.{lb}.c6e77e28c25b2234_{compact}_{random}.log.gz"),
         _ => format!("{base}_{lb}_{compact}_10.0.0.1_{random}.log"),
     };
