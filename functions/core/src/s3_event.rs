@@ -1,5 +1,8 @@
 //! The S3 "Object Created" events that start elbship: EventBridge events (plain keys) and classic S3 event
-//! notifications (several records, URL-encoded keys). Both become [`ObjectRef`]s with plain keys.
+//! notifications (several records, URL-encoded keys), delivered straight, through SQS (the notification in each
+//! message's `body`), through SNS (in `Sns.Message`), or through SNS then SQS (an SNS envelope in the body). All
+//! become [`ObjectRef`]s with plain keys. The `s3:TestEvent` a notification configuration sends first names no
+//! object. Fields elbship does not know (S3's `eventVersion` 2.5 system tags, ...) are ignored.
 //!
 //! ```
 //! use elbship_core::s3_event::objects_in_event;
@@ -34,23 +37,49 @@ fn size(v: &Value, path: &[&str]) -> u64 {
     field(v, path).ok().and_then(Value::as_u64).unwrap_or(0)
 }
 
-/// The objects an event names, keys decoded.
+/// Envelopes are at most this deep (SNS in SQS in a Lambda event is 2).
+const MAX_ENVELOPES: usize = 3;
+
+/// The objects an event names, keys decoded; none for an S3 test event.
 pub fn objects_in_event(event: &Value) -> Result<Vec<ObjectRef>, EventError> {
+    objects_within(event, 0)
+}
+
+/// Whether an event is S3's `s3:TestEvent`.
+pub fn is_test_event(event: &Value) -> bool {
+    event.get("Event").and_then(Value::as_str) == Some("s3:TestEvent")
+}
+
+/// A JSON document carried as a string (an SQS body, an SNS message).
+fn inner(v: &Value, path: &[&str], depth: usize) -> Result<Vec<ObjectRef>, EventError> {
+    let text = text(v, path)?;
+    let doc: Value =
+        serde_json::from_str(&text).map_err(|e| EventError(format!("{} is not JSON: {e}", path.join("."))))?;
+    objects_within(&doc, depth + 1)
+}
+
+fn objects_within(event: &Value, depth: usize) -> Result<Vec<ObjectRef>, EventError> {
+    if depth > MAX_ENVELOPES {
+        return Err(EventError("envelopes nested too deep".into()));
+    }
+    if is_test_event(event) {
+        return Ok(Vec::new());
+    }
+    // An SNS envelope, as SQS receives it from a topic without raw message delivery.
+    if event.get("Type").and_then(Value::as_str) == Some("Notification") {
+        return inner(event, &["Message"], depth);
+    }
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
-        return records
-            .iter()
-            .map(|r| {
-                let raw = text(r, &["s3", "object", "key"])?;
-                let key = decode_notification_key(&raw)
-                    .ok_or_else(|| EventError(format!("key {raw:?} does not URL-decode")))?;
-                Ok(ObjectRef {
-                    bucket: text(r, &["s3", "bucket", "name"])?,
-                    key,
-                    size: size(r, &["s3", "object", "size"]),
-                    etag: text(r, &["s3", "object", "eTag"])?,
-                })
-            })
-            .collect();
+        let mut out = Vec::new();
+        for r in records {
+            let source = r.get("eventSource").or_else(|| r.get("EventSource")).and_then(Value::as_str);
+            match source {
+                Some("aws:sqs") => out.extend(inner(r, &["body"], depth)?),
+                Some("aws:sns") => out.extend(inner(r, &["Sns", "Message"], depth)?),
+                _ => out.push(notification_record(r)?),
+            }
+        }
+        return Ok(out);
     }
     if event.get("detail").is_some() {
         return Ok(vec![ObjectRef {
@@ -61,6 +90,17 @@ pub fn objects_in_event(event: &Value) -> Result<Vec<ObjectRef>, EventError> {
         }]);
     }
     Err(EventError("neither Records nor detail".into()))
+}
+
+fn notification_record(r: &Value) -> Result<ObjectRef, EventError> {
+    let raw = text(r, &["s3", "object", "key"])?;
+    let key = decode_notification_key(&raw).ok_or_else(|| EventError(format!("key {raw:?} does not URL-decode")))?;
+    Ok(ObjectRef {
+        bucket: text(r, &["s3", "bucket", "name"])?,
+        key,
+        size: size(r, &["s3", "object", "size"]),
+        etag: text(r, &["s3", "object", "eTag"])?,
+    })
 }
 
 #[cfg(test)]
@@ -97,6 +137,48 @@ mod tests {
         let o = objects_in_event(&e).unwrap_or_default();
         assert_eq!(o.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(), ["p/q r.log", "s.log"]);
         assert_eq!(o[1].size, 0);
+    }
+
+    fn notification() -> Value {
+        // S3's 2026 shape: eventVersion 2.5 and system tags elbship does not know.
+        json!({"Records": [{"eventVersion": "2.5", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
+                   "object": {"key": "AWSLogs/x+y.log", "size": 5, "eTag": "e", "sequencer": "0A"},
+                   "systemTags": [{"key": "aws:s3:storage-class", "value": "STANDARD"}]}}]})
+    }
+
+    fn keys(event: &Value) -> Vec<String> {
+        objects_in_event(event).unwrap_or_else(|e| panic!("{e}")).into_iter().map(|o| o.key).collect()
+    }
+
+    #[test]
+    fn notifications_of_2026_with_unknown_fields_still_start() {
+        assert_eq!(keys(&notification()), ["AWSLogs/x y.log"]);
+    }
+
+    #[test]
+    fn notifications_through_sqs_sns_and_both_start_the_same_objects() {
+        let n = notification().to_string();
+        let sqs = json!({"Records": [{"eventSource": "aws:sqs", "messageId": "m1", "body": n},
+                                     {"eventSource": "aws:sqs", "messageId": "m2", "body": n}]});
+        assert_eq!(keys(&sqs), ["AWSLogs/x y.log", "AWSLogs/x y.log"]);
+        let sns = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification", "Message": n}}]});
+        assert_eq!(keys(&sns), ["AWSLogs/x y.log"]);
+        let envelope = json!({"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:1:t", "Message": n});
+        let sns_then_sqs = json!({"Records": [{"eventSource": "aws:sqs", "body": envelope.to_string()}]});
+        assert_eq!(keys(&sns_then_sqs), ["AWSLogs/x y.log"]);
+        let bad = json!({"Records": [{"eventSource": "aws:sqs", "body": "not json"}]});
+        assert!(objects_in_event(&bad).is_err());
+    }
+
+    #[test]
+    fn the_s3_test_event_names_no_object_however_it_arrives() {
+        let test = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-27T10:00:00Z",
+                          "Bucket": "b", "RequestId": "r", "HostId": "h"});
+        assert!(is_test_event(&test));
+        assert_eq!(keys(&test), Vec::<String>::new());
+        let sqs = json!({"Records": [{"eventSource": "aws:sqs", "body": test.to_string()}]});
+        assert_eq!(keys(&sqs), Vec::<String>::new());
     }
 
     #[test]
