@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# Binaries are where cargo puts them: CARGO_TARGET_DIR when it is set (relative to this directory), else target/.
+bin="${CARGO_TARGET_DIR:-target}/debug"
+
 say "installing what is missing (pinned)"
 scripts/install-deps.sh
 say "building"
@@ -15,8 +18,8 @@ python3 tests/local/stack.py up
 set -a; source .local/env; set +a
 
 say "writing and uploading sample logs of every kind to s3://$ELBSHIP_BUCKET"
-target/debug/elbship-demo upload
+"$bin/elbship-demo" upload
 say "elbship ship s3://$ELBSHIP_BUCKET/ --wait"
-target/debug/elbship ship "s3://$ELBSHIP_BUCKET/" --wait
+"$bin/elbship" ship "s3://$ELBSHIP_BUCKET/" --wait
 say "a few events read back from CloudWatch Logs"
-target/debug/elbship-demo show
+"$bin/elbship-demo" show

@@ -233,7 +233,7 @@ def down(quiet=False):
 def stray_functions():
     """Stops function instances of this checkout that outlived cargo lambda watch (after the router restarted it,
     instances it started can be left behind)."""
-    target = str(ROOT / "target")
+    target = str((ROOT / os.environ.get("CARGO_TARGET_DIR", "target")).resolve())
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
