@@ -219,6 +219,21 @@ fn empty_object_and_test_file() {
 }
 
 #[test]
+fn a_file_that_is_not_an_elb_log_is_skipped_with_its_reason_unless_a_kind_is_forced() {
+    let dir = tempdir();
+    let line = b"2022-02-15T23:39:43.945958Z my-lb 1.2.3.4:5 - 1 1 1 200 200 0 0 \"GET / HTTP/1.1\" \"-\" - -\n";
+    let other = write(dir.path(), "my-export.log", line);
+    let out = elbship(&["inspect", "--json", "--now", NOW, &other], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let report = &json_lines(&out.stdout)[0];
+    assert!(report["skipped"].as_str().is_some_and(|s| s.contains("not an ELB log")), "{report}");
+    assert!(report["ledger"].is_null());
+    let out = elbship(&["inspect", "--json", "--kind", "clb_access", "--now", NOW, &other], None);
+    assert!(out.status.success());
+    assert_eq!(json_lines(&out.stdout)[0]["ledger"]["lines_delivered"], 1);
+}
+
+#[test]
 fn standard_input_needs_a_kind() {
     let line = b"2022-02-15T23:39:43.945958Z my-lb 1.2.3.4:5 - 1 1 1 200 200 0 0 \"GET / HTTP/1.1\" \"-\" - -\n";
     let out = elbship(&["inspect", "--json", "--now", NOW, "-"], Some(line));

@@ -113,13 +113,18 @@ fn fill_report(
         report.skip("the ELB test file that enabling access logging writes: not a log");
         return Ok(());
     }
-    let from_name = parse_file_name(&name).ok();
+    let from_name = parse_file_name(&name);
     let kind = match (args.kind, &from_name) {
         (Some(k), _) => k,
-        (None, Some(f)) => f.kind,
-        (None, None) if stdin => bail!("standard input needs --kind"),
-        (None, None) => bail!("the file name {name:?} is not an ELB log name; pass --kind"),
+        (None, Ok(f)) => f.kind,
+        (None, Err(_)) if stdin => bail!("standard input needs --kind"),
+        // As the pipeline does: not a log, skipped with the reason (--kind forces a kind).
+        (None, Err(reason)) => {
+            report.skip(&format!("not an ELB log: {reason} (--kind K inspects it as kind K)"));
+            return Ok(());
+        }
     };
+    let from_name = from_name.ok();
     report.kind = Some(kind);
     // A local file may have been decompressed: its name says how it is stored; S3 keys always agree with the kind.
     let compression = Compression::from_file_name(&name).unwrap_or(kind.compression());
