@@ -25,6 +25,11 @@ export interface ElbshipConfig {
   readonly targetRetentionDays?: number;
   /** Retention in days of elbship's own log groups (default 30). */
   readonly functionLogRetentionDays?: number;
+  /**
+   * Class of the log groups elbship creates: `STANDARD` (default) or `INFREQUENT_ACCESS` ($0.25/GB ingested instead
+   * of $0.50; Logs Insights works, but no metric or subscription filters and no Live Tail): the class for archives.
+   */
+  readonly logGroupClass?: 'STANDARD' | 'INFREQUENT_ACCESS';
   /** A KMS key ARN that encrypts every log group (elbship's own and the ones it creates). */
   readonly logGroupKmsKeyArn?: string;
   /** An email address subscribed to the alarms' SNS topic. */
@@ -48,7 +53,7 @@ export function logGroupPrefix(template: string): string {
 const NUMBERS = ['mapConcurrency', 'sendConcurrency', 'targetRetentionDays', 'functionLogRetentionDays'] as const;
 const STRINGS = [
   'sourceBucketName', 'keyPrefix', 'logGroupTemplate', 'logStreamTemplate', 'messageMode', 'oldEventPolicy',
-  'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture',
+  'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture', 'logGroupClass',
 ] as const;
 
 /** Reads `-c elbship:<name>=value` context into a config. */

@@ -39,6 +39,7 @@ export class ElbshipStack extends Stack {
     const sendConcurrency = c.sendConcurrency ?? 8;
     check(Number.isInteger(mapConcurrency) && mapConcurrency >= 1 && mapConcurrency <= 40, 'mapConcurrency must be 1 to 40 (inline Map)');
     check(Number.isInteger(sendConcurrency) && sendConcurrency >= 1 && sendConcurrency <= 64, 'sendConcurrency must be 1 to 64');
+    check(c.logGroupClass === undefined || ['STANDARD', 'INFREQUENT_ACCESS'].includes(c.logGroupClass), 'logGroupClass must be STANDARD or INFREQUENT_ACCESS');
     check(c.targetRetentionDays === undefined || RETENTION_DAYS.includes(c.targetRetentionDays), `targetRetentionDays must be one of ${RETENTION_DAYS}`);
     const functionRetention = c.functionLogRetentionDays ?? 30;
     check(RETENTION_DAYS.includes(functionRetention), `functionLogRetentionDays must be one of ${RETENTION_DAYS}`);
@@ -61,6 +62,7 @@ export class ElbshipStack extends Stack {
       ...(c.logStreamTemplate ? { ELBSHIP_LOG_STREAM_TEMPLATE: c.logStreamTemplate } : {}),
       ...(c.targetRetentionDays ? { ELBSHIP_LOG_GROUP_RETENTION_DAYS: String(c.targetRetentionDays) } : {}),
       ...(c.logGroupKmsKeyArn ? { ELBSHIP_LOG_GROUP_KMS_KEY: c.logGroupKmsKeyArn } : {}),
+      ...(c.logGroupClass ? { ELBSHIP_LOG_GROUP_CLASS: c.logGroupClass } : {}),
     };
     this.functions = new ElbshipFunctions(this, 'functions', {
       architecture: architectureOf(c),

@@ -164,6 +164,7 @@ describe('configuration', () => {
       logGroupKmsKeyArn: key,
       architecture: 'x86_64',
       mapConcurrency: 40,
+      logGroupClass: 'INFREQUENT_ACCESS',
     });
     template.resourceCountIs('AWS::S3::Bucket', 1);
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -171,7 +172,7 @@ describe('configuration', () => {
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Architectures: ['x86_64'],
-      Environment: { Variables: Match.objectLike({ ELBSHIP_MESSAGE_MODE: 'json', ELBSHIP_OLD_EVENT_POLICY: 'restamp', ELBSHIP_LOG_GROUP_RETENTION_DAYS: '90', ELBSHIP_LOG_GROUP_KMS_KEY: key, ELBSHIP_MAP_CONCURRENCY: '40' }) },
+      Environment: { Variables: Match.objectLike({ ELBSHIP_MESSAGE_MODE: 'json', ELBSHIP_OLD_EVENT_POLICY: 'restamp', ELBSHIP_LOG_GROUP_RETENTION_DAYS: '90', ELBSHIP_LOG_GROUP_KMS_KEY: key, ELBSHIP_MAP_CONCURRENCY: '40', ELBSHIP_LOG_GROUP_CLASS: 'INFREQUENT_ACCESS' }) },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: key });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
@@ -183,5 +184,6 @@ describe('configuration', () => {
   test('invalid values are refused at synthesis', () => {
     expect(() => synth({ mapConcurrency: 41 })).toThrow(/mapConcurrency/);
     expect(() => synth({ targetRetentionDays: 2 })).toThrow(/targetRetentionDays/);
+    expect(() => synth({ logGroupClass: 'GLACIER' as 'STANDARD' })).toThrow(/logGroupClass/);
   });
 });

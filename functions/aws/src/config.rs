@@ -14,6 +14,7 @@
 //! | `ELBSHIP_STAGING_PREFIX` | `elbship-staging/` | key prefix of span indexes |
 //! | `ELBSHIP_LOG_GROUP_RETENTION_DAYS` | none | retention of log groups elbship creates |
 //! | `ELBSHIP_LOG_GROUP_KMS_KEY` | none | KMS key ARN encrypting log groups elbship creates |
+//! | `ELBSHIP_LOG_GROUP_CLASS` | `STANDARD` | class of log groups elbship creates: `STANDARD` or `INFREQUENT_ACCESS` |
 //! | `ELBSHIP_STATE_MACHINE_ARN` | (required by start) | the state machine to start |
 //! | `ELBSHIP_CHECKPOINT_TABLE` | (required by plan, ship, verify) | DynamoDB table of claims and span checkpoints |
 
@@ -53,10 +54,43 @@ pub struct Config {
     pub retention_days: Option<u32>,
     /// KMS key ARN for log groups elbship creates.
     pub kms_key: Option<String>,
+    /// Class of log groups elbship creates.
+    pub log_group_class: LogGroupClass,
     /// The state machine start launches.
     pub state_machine_arn: Option<String>,
     /// The DynamoDB table of claims and span checkpoints.
     pub checkpoint_table: Option<String>,
+}
+
+/// The class of a log group elbship creates (set at CreateLogGroup, fixed afterwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogGroupClass {
+    /// $0.50/GB ingested; every feature.
+    #[default]
+    Standard,
+    /// $0.25/GB ingested; Logs Insights works, but no metric or subscription filters and no Live Tail.
+    InfrequentAccess,
+}
+
+impl LogGroupClass {
+    /// CloudWatch Logs' name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogGroupClass::Standard => "STANDARD",
+            LogGroupClass::InfrequentAccess => "INFREQUENT_ACCESS",
+        }
+    }
+}
+
+impl FromStr for LogGroupClass {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "STANDARD" => Ok(LogGroupClass::Standard),
+            "INFREQUENT_ACCESS" => Ok(LogGroupClass::InfrequentAccess),
+            _ => Err(format!("unknown log group class {s:?}: expected STANDARD or INFREQUENT_ACCESS")),
+        }
+    }
 }
 
 fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
@@ -120,6 +154,7 @@ impl Config {
             staging_prefix,
             retention_days,
             kms_key: get("ELBSHIP_LOG_GROUP_KMS_KEY"),
+            log_group_class: parsed(&get, "ELBSHIP_LOG_GROUP_CLASS", "STANDARD")?,
             state_machine_arn: get("ELBSHIP_STATE_MACHINE_ARN"),
             checkpoint_table: get("ELBSHIP_CHECKPOINT_TABLE"),
         })
@@ -147,6 +182,7 @@ mod tests {
         assert_eq!((c.mode, c.policy, c.span_bytes), (MessageMode::Raw, OldEventPolicy::Reject, 128 << 20));
         assert_eq!((c.send_concurrency, c.map_concurrency, c.staging_prefix.as_str()), (8, 10, "elbship-staging/"));
         assert_eq!((c.retention_days, c.staging_bucket), (None, None));
+        assert_eq!(c.log_group_class, LogGroupClass::Standard);
         Ok(())
     }
 
@@ -160,6 +196,7 @@ mod tests {
             ("ELBSHIP_MAP_CONCURRENCY", "41"),
             ("ELBSHIP_LOG_GROUP_RETENTION_DAYS", "2"),
             ("ELBSHIP_LOG_GROUP_TEMPLATE", "{bogus}"),
+            ("ELBSHIP_LOG_GROUP_CLASS", "GLACIER"),
         ] {
             let e = cfg(&[(var, value)]).err().map(|e| (e.name(), e.to_string()));
             assert!(matches!(&e, Some(("ConfigInvalid", m)) if m.contains(var)), "{var}: {e:?}");
@@ -173,7 +210,9 @@ mod tests {
             ("ELBSHIP_SPAN_SIZE", "4MiB"),
             ("ELBSHIP_STAGING_PREFIX", "tmp"),
             ("ELBSHIP_LOG_GROUP_RETENTION_DAYS", "30"),
+            ("ELBSHIP_LOG_GROUP_CLASS", "INFREQUENT_ACCESS"),
         ])?;
+        assert_eq!(c.log_group_class, LogGroupClass::InfrequentAccess);
         assert_eq!(
             (c.mode, c.span_bytes, c.staging_prefix.as_str(), c.retention_days),
             (MessageMode::Json, 4 << 20, "tmp/", Some(30))

@@ -74,7 +74,10 @@ pub async fn handle<C: CheckpointStore>(
     };
     let (mut plan, mut index) = read(span_bytes).await?;
     // Only an object that read back whole and intact gets a log group and stream.
-    let retention_days = deps.logs.ensure(&log_group, &log_stream, cfg.retention_days, cfg.kms_key.as_deref()).await?;
+    let retention_days = deps
+        .logs
+        .ensure(&log_group, &log_stream, cfg.retention_days, cfg.kms_key.as_deref(), cfg.log_group_class)
+        .await?;
     let proposed = Claim {
         now_ms,
         mode: options.mode.unwrap_or(cfg.mode),

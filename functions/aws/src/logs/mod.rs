@@ -115,7 +115,8 @@ impl LogSink {
         LogSink { client }
     }
 
-    /// Creates the group (with `retention_days` and the KMS key when it is new) and the stream unless they exist;
+    /// Creates the group (with `retention_days`, the KMS key and its class when it is new) and the stream unless
+    /// they exist;
     /// returns the group's retention, which decides what counts as expired.
     pub async fn ensure(
         &self,
@@ -123,8 +124,14 @@ impl LogSink {
         stream: &str,
         retention_days: Option<u32>,
         kms_key: Option<&str>,
+        class: crate::config::LogGroupClass,
     ) -> Result<Option<u32>, ElbshipError> {
-        let create = self.client.create_log_group().log_group_name(group).set_kms_key_id(kms_key.map(str::to_string));
+        let create = self
+            .client
+            .create_log_group()
+            .log_group_name(group)
+            .set_kms_key_id(kms_key.map(str::to_string))
+            .log_group_class(class.as_str().into());
         match create.send().await {
             Ok(_) => {
                 if let Some(days) = retention_days {

@@ -2,6 +2,7 @@
 //! real SDK with aws-smithy-mocks.
 
 use super::*;
+use crate::config::LogGroupClass;
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::operation::create_log_group::{CreateLogGroupError, CreateLogGroupOutput};
 use aws_sdk_cloudwatchlogs::operation::create_log_stream::CreateLogStreamOutput;
@@ -110,13 +111,16 @@ async fn existing_group_and_stream_are_fine_and_retention_is_read() {
             .build()
     });
     let sink = LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&group, &stream, &describe]));
-    assert_eq!(sink.ensure("g", "s", Some(30), None).await.ok(), Some(Some(7)));
+    assert_eq!(sink.ensure("g", "s", Some(30), None, LogGroupClass::Standard).await.ok(), Some(Some(7)));
 }
 
 #[tokio::test]
 async fn a_new_group_gets_the_configured_retention() {
     let group = mock!(Client::create_log_group)
-        .match_requests(|r| r.kms_key_id() == Some("arn:aws:kms:us-east-1:1:key/k"))
+        .match_requests(|r| {
+            r.kms_key_id() == Some("arn:aws:kms:us-east-1:1:key/k")
+                && r.log_group_class().map(|c| c.as_str()) == Some("INFREQUENT_ACCESS")
+        })
         .then_output(|| CreateLogGroupOutput::builder().build());
     let retention =
         mock!(Client::put_retention_policy).match_requests(|r| r.retention_in_days() == Some(30)).then_output(|| {
@@ -129,6 +133,7 @@ async fn a_new_group_gets_the_configured_retention() {
         RuleMode::Sequential,
         [&group, &retention, &stream, &describe]
     ));
-    assert_eq!(sink.ensure("g", "s", Some(30), Some("arn:aws:kms:us-east-1:1:key/k")).await.ok(), Some(None));
+    let kms = Some("arn:aws:kms:us-east-1:1:key/k");
+    assert_eq!(sink.ensure("g", "s", Some(30), kms, LogGroupClass::InfrequentAccess).await.ok(), Some(None));
     assert_eq!(retention.num_calls(), 1);
 }
