@@ -152,8 +152,9 @@ fn json_mode_events_are_structured() {
     let events = json_lines(&out.stdout);
     assert_eq!(events.len(), 4);
     let first: Value = serde_json::from_str(events[0]["message"].as_str().unwrap_or_default()).unwrap_or_default();
-    assert_eq!(first["client_ip"], "192.168.131.39");
-    assert_eq!(first["backend_port"], 80);
+    assert_eq!(first["client_port"], "192.168.131.39:2817");
+    assert_eq!(first["backend_port"], "10.0.0.1:80");
+    assert!(first.get("request_line").is_some() && first.get("request").is_none());
 }
 
 #[test]

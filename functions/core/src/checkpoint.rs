@@ -28,7 +28,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the way lines become batches. A claim made by another version cannot be resumed safely, because
 /// its batches may be cut differently: bump it whenever the event builder or the batcher changes its output.
-pub const BATCHING_FORMAT: u32 = 1;
+/// 2: JSON messages use the vended field names.
+pub const BATCHING_FORMAT: u32 = 2;
 
 /// What every attempt at one object version must share so that its batches come out the same: the first
 /// attempt's choices, kept by the checkpoint store.

@@ -1,17 +1,21 @@
-//! The structured form of a line: AWS's documented field names, typed values, rendered as JSON.
+//! The structured form of a line: the field names of AWS's own delivery of ELB logs to CloudWatch Logs ("vended"
+//! logs), typed values, rendered as JSON, so that a query written for vended logs works on what elbship ships.
 //!
-//! Names are the ELB documentation's field names, in snake_case, which is also the style of the vended ELB logs
-//! CloudWatch Logs receives directly (their exact JSON names could not be confirmed here); a `host:port` field
-//! becomes `<name>_ip` and `<name>_port` (`client:port` gives `client_ip`, `client_port`). `-` becomes `null`, quoted
-//! fields are unescaped, numbers are numbers. Fields past the documented ones are kept, in order, in
-//! `extra_fields`: AWS adds fields at the end and says to tolerate them. A value that does not parse as its
-//! documented type is kept as a string, never a reason to drop the line.
+//! Names and value shapes follow the record fields AWS lists for vended ALB and NLB logs: the request is
+//! `request_line`; `client_port`, `target_port` (ALB) and `destination_port` (NLB) hold `ip:port` as the line
+//! writes it; NLB's `tls_named_group` is `tls_keyexchange`; ALB connection logs keep `client_ip` and
+//! `client_port` apart, as their line does. Classic load balancers have no vended delivery: their fields take the
+//! same shapes as ALB's (`client_port`, `backend_port`, `request_line`). No captured vended record was found, so
+//! the value shapes are inferred from AWS's field lists. `-` becomes `null`, quoted fields are unescaped, numbers
+//! are numbers. Fields past the documented ones are kept, in order, in `extra_fields` (elbship's only addition):
+//! AWS adds fields at the end and says to tolerate them. A value that does not parse as its documented type is
+//! kept as a string, never a reason to drop the line.
 //!
 //! ```
 //! use elbship_core::{kind::LogKind, record::{event_time_ms, to_json}};
 //! let line = r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000086 0.001048 0.001337 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.38.0" DHE-RSA-AES128-SHA TLSv1.2"#;
 //! assert_eq!(event_time_ms(LogKind::ClbAccess, line), Some(1_431_560_383_945));
-//! assert!(to_json(LogKind::ClbAccess, line).starts_with(r#"{"time":"2015-05-13T23:39:43.945958Z","elb":"my-loadbalancer","client_ip":"192.168.131.39","client_port":2817,"#));
+//! assert!(to_json(LogKind::ClbAccess, line).starts_with(r#"{"time":"2015-05-13T23:39:43.945958Z","elb":"my-loadbalancer","client_port":"192.168.131.39:2817","#));
 //! ```
 
 use crate::fields::{Field, Fields};
@@ -25,18 +29,16 @@ enum Type {
     Text,
     Int,
     Float,
-    /// `ip:port`, split into `<name>_ip` and `<name>_port`.
-    HostPort,
 }
 
-use Type::{Float, HostPort, Int, Text};
+use Type::{Float, Int, Text};
 
 const ALB_ACCESS: &[(&str, Type)] = &[
     ("type", Text),
     ("time", Text),
     ("elb", Text),
-    ("client", HostPort),
-    ("target", HostPort),
+    ("client_port", Text),
+    ("target_port", Text),
     ("request_processing_time", Float),
     ("target_processing_time", Float),
     ("response_processing_time", Float),
@@ -44,7 +46,7 @@ const ALB_ACCESS: &[(&str, Type)] = &[
     ("target_status_code", Int),
     ("received_bytes", Int),
     ("sent_bytes", Int),
-    ("request", Text),
+    ("request_line", Text),
     ("user_agent", Text),
     ("ssl_cipher", Text),
     ("ssl_protocol", Text),
@@ -88,8 +90,8 @@ const NLB_ACCESS: &[(&str, Type)] = &[
     ("time", Text),
     ("elb", Text),
     ("listener", Text),
-    ("client", HostPort),
-    ("destination", HostPort),
+    ("client_port", Text),
+    ("destination_port", Text),
     ("connection_time", Int),
     ("tls_handshake_time", Int),
     ("received_bytes", Int),
@@ -99,7 +101,7 @@ const NLB_ACCESS: &[(&str, Type)] = &[
     ("chosen_cert_serial", Text),
     ("tls_cipher", Text),
     ("tls_protocol_version", Text),
-    ("tls_named_group", Text),
+    ("tls_keyexchange", Text),
     ("domain_name", Text),
     ("alpn_fe_protocol", Text),
     ("alpn_be_protocol", Text),
@@ -110,8 +112,8 @@ const NLB_ACCESS: &[(&str, Type)] = &[
 const CLB_ACCESS: &[(&str, Type)] = &[
     ("time", Text),
     ("elb", Text),
-    ("client", HostPort),
-    ("backend", HostPort),
+    ("client_port", Text),
+    ("backend_port", Text),
     ("request_processing_time", Float),
     ("backend_processing_time", Float),
     ("response_processing_time", Float),
@@ -119,7 +121,7 @@ const CLB_ACCESS: &[(&str, Type)] = &[
     ("backend_status_code", Int),
     ("received_bytes", Int),
     ("sent_bytes", Int),
-    ("request", Text),
+    ("request_line", Text),
     ("user_agent", Text),
     ("ssl_cipher", Text),
     ("ssl_protocol", Text),
@@ -134,15 +136,9 @@ fn schema(kind: LogKind) -> &'static [(&'static str, Type)] {
     }
 }
 
-/// The documented field names of a kind, as they appear in the JSON form (`host:port` fields split).
-pub fn field_names(kind: LogKind) -> Vec<String> {
-    schema(kind)
-        .iter()
-        .flat_map(|&(name, ty)| match ty {
-            HostPort => vec![format!("{name}_ip"), format!("{name}_port")],
-            _ => vec![name.to_string()],
-        })
-        .collect()
+/// The documented field names of a kind, in the order of the line, as they appear in the JSON form.
+pub fn field_names(kind: LogKind) -> Vec<&'static str> {
+    schema(kind).iter().map(|&(name, _)| name).collect()
 }
 
 /// The event time of a line from its kind's time field, in epoch milliseconds; `None` if it cannot be read.
@@ -169,19 +165,7 @@ fn typed(field: &Field<'_>, ty: Type) -> Value {
 
 /// `request` of a Classic TCP listener is `"- - - "`: absent.
 fn is_absent_request(name: &str, field: &Field<'_>) -> bool {
-    name == "request" && field.raw.trim_end() == "- - -"
-}
-
-fn insert_host_port(map: &mut Map<String, Value>, name: &str, field: &Field<'_>) {
-    let (ip, port) = match field.value() {
-        None => (Value::Null, Value::Null),
-        Some(text) => match text.rsplit_once(':') {
-            Some((ip, port)) => (Value::String(ip.to_string()), number_or_text(port, Int)),
-            None => (Value::String(text.into_owned()), Value::Null),
-        },
-    };
-    map.insert(format!("{name}_ip"), ip);
-    map.insert(format!("{name}_port"), port);
+    name == "request_line" && field.raw.trim_end() == "- - -"
 }
 
 /// The structured form of a line as a JSON object.
@@ -189,15 +173,8 @@ pub fn to_value(kind: LogKind, line: &str) -> Value {
     let mut map = Map::new();
     let mut fields = Fields::new(line);
     for (&(name, ty), field) in schema(kind).iter().zip(fields.by_ref()) {
-        match ty {
-            HostPort => insert_host_port(&mut map, name, &field),
-            _ if is_absent_request(name, &field) => {
-                map.insert(name.to_string(), Value::Null);
-            }
-            _ => {
-                map.insert(name.to_string(), typed(&field, ty));
-            }
-        }
+        let value = if is_absent_request(name, &field) { Value::Null } else { typed(&field, ty) };
+        map.insert(name.to_string(), value);
     }
     let extra: Vec<Value> = fields.map(|f| typed(&f, Text)).collect();
     if !extra.is_empty() {
