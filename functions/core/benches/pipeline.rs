@@ -1,8 +1,9 @@
 //! `make bench`: throughput of the core on a synthetic ALB log of about 200 MB, gzip -6.
 //!
 //! Prints MB/s of uncompressed data for raw inflate, the index pass, the whole span pipeline (inflate, lines,
-//! timestamps, events, batches with their sizes as sent) and span decoding, all in one run so that the
-//! ratios compare like with like on a noisy machine. Each figure is the best of three interleaved rounds.
+//! timestamps, events, batches with their sizes as sent) in `raw` and in `json` mode, and span decoding, all in
+//! one run so that the ratios compare like with like on a noisy machine, and the bytes CloudWatch Logs bills per
+//! line in each mode (message bytes + 26 per event). Each figure is the best of three interleaved rounds.
 
 use elbship_core::event_builder::{EventBuilder, EventOptions, MessageMode};
 use elbship_core::kind::LogKind;
@@ -53,7 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         fallback_ms: START_MS,
     };
     let builder = EventBuilder::new(opts);
-    let (mut raw, mut index, mut pipeline, mut spans) = (0f64, 0f64, 0f64, 0f64);
+    let json_builder = EventBuilder::new(EventOptions { mode: MessageMode::Json, ..opts });
+    let (mut raw, mut index, mut pipeline, mut spans, mut json) = (0f64, 0f64, 0f64, 0f64, 0f64);
+    let (mut billed_raw, mut billed_json) = (0usize, 0usize);
     let (mut fill_sum, mut batches, mut span_count, mut index_bytes) = (0f64, 0usize, 0usize, 0usize);
     for _round in 0..3 {
         let mut sink = vec![0u8; 1 << 20];
@@ -78,22 +81,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         index_bytes = encode_index(&idx)?.len();
 
         let (whole, _) = build_index(&gz[..], u64::MAX)?;
-        let (run, secs) = time(|| -> Result<(SpanOutput, f64, usize), Box<dyn std::error::Error>> {
+        let run_with = |builder: &EventBuilder| -> Result<(SpanOutput, f64, usize, usize), Box<dyn std::error::Error>> {
             let span = &whole.spans[0];
             let mut src = GzipSpanSource::new(&idx.points[0], &gz[..])?;
             let mut out = SpanOutput::default();
-            let (mut fill, mut count) = (0.0, 0);
-            batch_span(&mut src, 0, span.owned(), &builder, &mut out, |b| {
+            let (mut fill, mut count, mut billed) = (0.0, 0, 0);
+            batch_span(&mut src, 0, span.owned(), builder, &mut out, |b| {
                 fill += b.fill();
                 count += 1;
+                billed += b.bytes();
                 Ok::<(), Infallible>(())
             })?;
-            Ok((out, fill, count))
-        });
-        let (out, fill, count) = run?;
+            Ok((out, fill, count, billed))
+        };
+        let (run, secs) = time(|| run_with(&builder));
+        let (out, fill, count, billed) = run?;
         assert_eq!(out.ledger.lines_read as usize, lines);
         pipeline = pipeline.max(mbps(n, secs));
-        (fill_sum, batches) = (fill, count);
+        (fill_sum, batches, billed_raw) = (fill, count, billed);
+
+        let (run, secs) = time(|| run_with(&json_builder));
+        let (out, _, _, billed) = run?;
+        assert_eq!(out.ledger.lines_read as usize, lines);
+        json = json.max(mbps(n, secs));
+        billed_json = billed;
 
         let (decoded, secs) = time(|| -> Result<u64, Box<dyn std::error::Error>> {
             let mut total = 0;
@@ -116,10 +127,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         100.0 * pipeline / raw
     );
     println!(
+        "whole pipeline, json mode          {json:7.0} MB/s  {:5.1}% of raw inflate (target >= 30%)",
+        100.0 * json / raw
+    );
+    println!(
         "span decoding, {span_count:3} spans of 4 MiB  {spans:7.0} MB/s  {:5.1}% of raw inflate",
         100.0 * spans / raw
     );
     println!("batches: {batches}, mean fill {:.2}% of 1,048,576 bytes", 100.0 * fill_sum / batches.max(1) as f64);
     println!("stored index: {index_bytes} bytes for {span_count} access points");
+    let per_line = |billed: usize| billed as f64 / lines.max(1) as f64;
+    println!(
+        "billed bytes per line (message + 26 per event): raw {:.0}, json {:.0} ({:.2}x raw)",
+        per_line(billed_raw),
+        per_line(billed_json),
+        billed_json as f64 / billed_raw.max(1) as f64
+    );
     Ok(())
 }
