@@ -124,11 +124,29 @@ class Faults:
         return None
 
 
-def restart_lambda(state_dir, port):
-    """Kills cargo lambda watch's process group (every function instance with it) and starts it again, once the
-    old one is gone, on the same port; returns when the new one listens."""
+def kill_function_processes(functions):
+    """SIGKILLs every running instance of the functions (cargo lambda watch runs them in process groups of their
+    own, so killing its group leaves them running)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if os.path.basename(exe) in functions:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def restart_lambda(state_dir, port, functions):
+    """Kills cargo lambda watch's process group and every function instance, as a crash would, and starts it
+    again, once the old one is gone, on the same port; returns when the new one listens."""
     spec = json.loads((state_dir / "lambda.json").read_text())
     pid_file = state_dir / "lambda.pid"
+    kill_function_processes(functions)
     try:
         old = int(pid_file.read_text())
         os.killpg(old, signal.SIGKILL)
@@ -249,7 +267,7 @@ class Router(BaseHTTPRequestHandler):
         with self.server.pending_lock:
             self.server.kills += 1  # every invoke under way now was answered by an instance that is about to die
             pending = list(self.server.pending)
-        restart_lambda(self.server.state_dir, self.server.lambda_port)
+        restart_lambda(self.server.state_dir, self.server.lambda_port, self.server.functions)
         with self.server.pending_lock:
             self.server.kills += 1  # and so was any invoke that began while it died
         for p in pending:  # their workers are gone: end the wait for an answer that will never come
