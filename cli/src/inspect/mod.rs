@@ -29,7 +29,8 @@ pub struct InspectArgs {
     /// Log files; `-` reads standard input (then --kind is needed).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The log kind, when the file name does not tell: alb_access, alb_connection, nlb_access, clb_access.
+    /// The log kind, when the file name does not tell: alb_access, alb_connection, alb_health_check, nlb_access,
+    /// clb_access.
     #[arg(long)]
     kind: Option<LogKind>,
     /// Uncompressed bytes per span (KiB, MiB, GiB suffixes).

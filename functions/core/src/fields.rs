@@ -69,11 +69,13 @@ impl<'a> Fields<'a> {
 fn closing_quote(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i),
-            _ => i += 1,
+    while let Some(k) = memchr::memchr2(b'"', b'\\', &b[i..]) {
+        if b[i + k] == b'"' {
+            return Some(i + k);
+        }
+        i += k + 2;
+        if i >= b.len() {
+            return None;
         }
     }
     None
@@ -96,7 +98,7 @@ impl<'a> Iterator for Fields<'a> {
                 return Some(Field { raw: inner, quoted: true });
             }
         }
-        match s.find(' ') {
+        match memchr::memchr(b' ', s.as_bytes()) {
             Some(i) => {
                 self.rest = Some(&s[i + 1..]);
                 Some(Field { raw: &s[..i], quoted: false })

@@ -15,7 +15,7 @@
 //! assert_eq!(log.file.node_ip.as_deref(), Some("10.0.0.1"));
 //! ```
 
-use crate::kind::LogKind;
+use crate::kind::{Compression, LogKind, KINDS};
 use crate::timestamp::{epoch_ms, parse_compact_ms};
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
@@ -177,11 +177,14 @@ pub fn parse_file_name(file: &str) -> Result<FileName, String> {
     } else {
         return Err(format!("file name {file:?} ends in neither .log.gz nor .log"));
     };
-    // ALB connection logs: ELB writes `conn_log_`; the user guide says `conn_log.`. Both are accepted.
-    let (body, connection) = match body.strip_prefix("conn_log_").or_else(|| body.strip_prefix("conn_log.")) {
-        Some(b) => (b, true),
-        None => (body, false),
-    };
+    // The kind's file prefix (`conn_log_`, `health_check_log_`, ...), the longest that fits; `""` for none.
+    let prefix = KINDS
+        .iter()
+        .flat_map(|k| k.file_prefixes.iter().copied())
+        .filter(|p| body.starts_with(p))
+        .max_by_key(|p| p.len())
+        .unwrap_or("");
+    let body = &body[prefix.len()..];
     let fields: Vec<&str> = body.split('_').collect();
     let bad = || format!("file name {file:?} is not an ELB log file name");
     let [account, "elasticloadbalancing", region, lb, end, tail @ ..] = fields.as_slice() else {
@@ -198,21 +201,25 @@ pub fn parse_file_name(file: &str) -> Result<FileName, String> {
         _ => return Err(bad()),
     };
     let lb_parts: Vec<&str> = lb.split('.').collect();
-    let (kind, lb_type, lb_name, lb_id) = match (lb_parts.as_slice(), connection, gz) {
-        (["app", name, id], false, true) => (LogKind::AlbAccess, "app", *name, Some(*id)),
-        (["app", name, id], true, true) => (LogKind::AlbConnection, "app", *name, Some(*id)),
-        (["net", name, id], false, true) => (LogKind::NlbAccess, "net", *name, Some(*id)),
-        ([name], false, false) => (LogKind::ClbAccess, "classic", *name, None),
+    let (lb_type, lb_name, lb_id) = match lb_parts.as_slice() {
+        [t @ ("app" | "net"), name, id] => (*t, *name, Some(*id)),
+        [name] => ("classic", *name, None),
         _ => return Err(format!("load balancer part {lb:?} of {file:?} fits no kind")),
     };
+    let compression = if gz { Compression::Gzip } else { Compression::None };
+    let spec = KINDS
+        .iter()
+        .find(|k| k.lb_type == lb_type && k.compression == compression && k.file_prefixes.contains(&prefix))
+        .ok_or_else(|| format!("{file:?} fits no kind of ELB log (prefix {prefix:?}, type {lb_type})"))?;
+    let kind = spec.kind;
     if !is_lb_name(lb_name) || lb_id.is_some_and(|id| !is_random(id)) {
         return Err(bad());
     }
-    let node_ip = match (kind, node_ip) {
-        (LogKind::NlbAccess, Some(_)) => return Err(format!("{file:?}: NLB file names carry no node IP")),
-        (LogKind::NlbAccess, None) => None,
-        (_, None) => return Err(format!("{file:?}: the node IP is missing")),
-        (_, ip) => ip,
+    let node_ip = match (spec.node_ip, node_ip) {
+        (false, Some(_)) => return Err(format!("{file:?}: {} file names carry no node IP", spec.name)),
+        (false, None) => None,
+        (true, None) => return Err(format!("{file:?}: the node IP is missing")),
+        (true, ip) => ip,
     };
     Ok(FileName {
         kind,

@@ -11,6 +11,7 @@ use elbship_aws::sfn::{start_object, StartOutcome};
 use elbship_core::event_builder::{EventBuilder, EventOptions, MessageMode};
 use elbship_core::job::{ObjectRef, ShipOptions};
 use elbship_core::key::parse_file_name;
+use elbship_core::kind::{Compression, LogKind};
 use elbship_core::ledger::Ledger;
 use elbship_core::pipeline::{batch_span, SpanOutput};
 use elbship_core::policy::{OldEventPolicy, TimeWindow};
@@ -66,12 +67,14 @@ pub fn key(kind: &str, lb: &str, end_ms: i64, random: &str) -> String {
         (&end[..10], format!("{}{}{}T{}{}Z", &end[0..4], &end[5..7], &end[8..10], &end[11..13], &end[14..16]));
     let dir = format!("AWSLogs/123456789012/elasticloadbalancing/us-east-1/{}", date.replace('-', "/"));
     let base = "123456789012_elasticloadbalancing_us-east-1";
-    let file = match kind {
-        "alb_access" => format!("{base}_app.{lb}.50dc6c495c0c9188_{compact}_10.0.0.1_{random}.log.gz"),
-        "alb_connection" => format!("conn_log_{base}_app.{lb}.50dc6c495c0c9188_{compact}_10.0.0.1_{random}.log.gz"),
-        "nlb_access" => format!("{base}_net.{lb}.c6e77e28c25b2234_{compact}_{random}.log.gz"),
-        _ => format!("{base}_{lb}_{compact}_10.0.0.1_{random}.log"),
+    let spec = kind.parse::<LogKind>().unwrap_or(LogKind::ClbAccess).spec();
+    let lb_part = match spec.lb_type {
+        "classic" => lb.to_string(),
+        t => format!("{t}.{lb}.50dc6c495c0c9188"),
     };
+    let node = if spec.node_ip { "_10.0.0.1" } else { "" };
+    let ext = if spec.compression == Compression::Gzip { ".log.gz" } else { ".log" };
+    let file = format!("{}{base}_{lb_part}_{compact}{node}_{random}{ext}", spec.file_prefixes[0]);
     format!("prefix.with.dots/{dir}/{file}")
 }
 

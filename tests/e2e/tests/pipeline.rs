@@ -5,6 +5,7 @@
 use elbship_aws::sfn::StartOutcome;
 use elbship_core::event_builder::MessageMode;
 use elbship_core::job::ShipOptions;
+use elbship_core::kind::Compression;
 use elbship_core::policy::OldEventPolicy;
 use elbship_core::synth::{alb_log, edge_case_log};
 use elbship_e2e::{arn_of, expected, gzip, key, now_ms, unique, Finished, Stack, Stored};
@@ -173,11 +174,11 @@ async fn documented_samples_of_every_kind_and_an_empty_object() {
     let stack = Stack::connect().await;
     let now = now_ms();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../functions/core/fixtures");
-    for (kind, lb_type) in
-        [("alb_access", "app"), ("alb_connection", "app"), ("nlb_access", "net"), ("clb_access", "classic")]
-    {
+    for spec in &elbship_core::kind::KINDS {
+        let (kind, lb_type) = (spec.name, spec.lb_type);
         let text = std::fs::read(dir.join(format!("{kind}.log"))).unwrap_or_default();
-        let bytes = if kind == "clb_access" { text.clone() } else { gzip(&text) };
+        assert!(!text.is_empty(), "a fixture for {kind}");
+        let bytes = if spec.compression == Compression::None { text.clone() } else { gzip(&text) };
         let lb = unique("doc");
         let k = key(kind, &lb, now - 5 * MINUTE, "doc1");
         let o = stack.put(&k, bytes.clone()).await;

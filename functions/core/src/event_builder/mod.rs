@@ -29,9 +29,10 @@ use crate::ledger::{Ledger, RejectReason};
 use crate::limits::MAX_MESSAGE_BYTES;
 use crate::message::{escape_utf8, split_for_cloudwatch};
 use crate::policy::{OldEventPolicy, TimeWindow, Verdict};
-use crate::record::{event_time_ms, to_json};
+use crate::record::{event_time_ms, JsonWriter};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::str::FromStr;
 
 /// What an event's message holds.
@@ -85,6 +86,10 @@ pub struct EventOptions {
 #[derive(Debug, Clone)]
 pub struct EventBuilder {
     opts: EventOptions,
+    /// Writes the JSON form, in `json` mode.
+    writer: JsonWriter,
+    /// The JSON form of the current line, reused from line to line.
+    json: RefCell<String>,
 }
 
 /// Emits a message that is non-empty and within the limit by construction; a refusal here would be a bug,
@@ -102,7 +107,7 @@ fn is_blank(line: &[u8]) -> bool {
 impl EventBuilder {
     /// A builder for one object's lines.
     pub fn new(opts: EventOptions) -> Self {
-        EventBuilder { opts }
+        EventBuilder { opts, writer: JsonWriter::new(opts.kind), json: RefCell::new(String::new()) }
     }
 
     /// The options this builder applies.
@@ -146,9 +151,14 @@ impl EventBuilder {
                 }
             }
         }
+        let mut json = self.json.borrow_mut();
         let message: Cow<'_, str> = match self.opts.mode {
             MessageMode::Raw => text,
-            MessageMode::Json => Cow::Owned(to_json(self.opts.kind, &text)),
+            MessageMode::Json => {
+                json.clear();
+                self.writer.write(&text, &mut json);
+                Cow::Borrowed(json.as_str())
+            }
         };
         if message.len() <= MAX_MESSAGE_BYTES {
             // The common case: no copy, no allocation (the batcher copies the text once).

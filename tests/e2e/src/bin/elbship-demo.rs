@@ -2,14 +2,15 @@
 //! sample lines re-timed, and a synthetic ALB log big enough for several spans), plus the ELB test file, into the
 //! local stack's log bucket; `show` prints a few events of every log stream elbship wrote.
 
-use elbship_core::kind::LogKind;
+use elbship_core::kind::{Compression, LogKind};
 use elbship_core::synth::alb_log;
 use elbship_core::timestamp::format_ms;
 use elbship_e2e::{gzip, key, now_ms, Stack};
 
-const FIXTURES: [(&str, &str); 4] = [
+const FIXTURES: [(&str, &str); 5] = [
     ("alb_access", include_str!("../../../../functions/core/fixtures/alb_access.log")),
     ("alb_connection", include_str!("../../../../functions/core/fixtures/alb_connection.log")),
+    ("alb_health_check", include_str!("../../../../functions/core/fixtures/alb_health_check.log")),
     ("nlb_access", include_str!("../../../../functions/core/fixtures/nlb_access.log")),
     ("clb_access", include_str!("../../../../functions/core/fixtures/clb_access.log")),
 ];
@@ -29,7 +30,7 @@ async fn upload(stack: &Stack) {
         let kind: LogKind = name.parse().unwrap_or(LogKind::AlbAccess);
         let body: String =
             text.lines().enumerate().map(|(i, l)| retime(kind, l, now - 600_000 + i as i64 * 1000) + "\n").collect();
-        let bytes = if kind == LogKind::ClbAccess { body.into_bytes() } else { gzip(body.as_bytes()) };
+        let bytes = if kind.compression() == Compression::None { body.into_bytes() } else { gzip(body.as_bytes()) };
         let k = key(name, "demo-lb", now - 300_000, "demo1");
         stack.put(&k, bytes).await;
         println!("uploaded {k}");
