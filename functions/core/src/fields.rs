@@ -84,6 +84,7 @@ fn closing_quote(s: &str) -> Option<usize> {
 impl<'a> Iterator for Fields<'a> {
     type Item = Field<'a>;
 
+    #[inline(always)]
     fn next(&mut self) -> Option<Field<'a>> {
         let s = self.rest?;
         if let Some(inner) = s.strip_prefix('"') {

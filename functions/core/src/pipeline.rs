@@ -23,7 +23,8 @@
 //! ```
 
 use crate::batch::{Batch, Batcher};
-use crate::event_builder::EventBuilder;
+use crate::event::Event;
+use crate::event_builder::{EventBuilder, EventSink};
 use crate::ledger::Ledger;
 use crate::spans::lines::{for_each_owned_line, ChunkSource};
 use crate::spans::SpanError;
@@ -72,6 +73,36 @@ pub enum PipelineError<E> {
     Consumer(E),
 }
 
+/// Events into batches, each closed batch to the consumer until it fails.
+struct ToBatches<'f, E, F: FnMut(Batch) -> Result<(), E>> {
+    batcher: Batcher,
+    failed: Option<E>,
+    on_batch: &'f mut F,
+}
+
+impl<E, F: FnMut(Batch) -> Result<(), E>> ToBatches<'_, E, F> {
+    fn closed(&mut self, batch: Option<Batch>) {
+        if let Some(batch) = batch {
+            if self.failed.is_none() {
+                self.failed = (self.on_batch)(batch).err();
+            }
+        }
+    }
+}
+
+impl<E, F: FnMut(Batch) -> Result<(), E>> EventSink for ToBatches<'_, E, F> {
+    fn event(&mut self, event: Event<'_>) {
+        let closed = self.batcher.push(event);
+        self.closed(closed);
+    }
+
+    fn write_event(&mut self, timestamp: i64, write: &mut dyn FnMut(&mut String)) -> Result<(), String> {
+        let closed = self.batcher.push_written(timestamp, write)?;
+        self.closed(closed);
+        Ok(())
+    }
+}
+
 /// Reads the lines `owned` from `source` (whose first byte is at uncompressed offset `start`), turns them into
 /// events and batches, and hands each closed batch to `on_batch`, in order.
 pub fn batch_span<S: ChunkSource + ?Sized, E>(
@@ -82,28 +113,20 @@ pub fn batch_span<S: ChunkSource + ?Sized, E>(
     out: &mut SpanOutput,
     mut on_batch: impl FnMut(Batch) -> Result<(), E>,
 ) -> Result<(), PipelineError<E>> {
-    let mut batcher = Batcher::new();
-    let mut failed: Option<E> = None;
+    let mut sink = ToBatches { batcher: Batcher::new(), failed: None, on_batch: &mut on_batch };
     let SpanOutput { ledger, times } = out;
     let stats = for_each_owned_line(source, start, owned, |line| {
-        if failed.is_some() {
+        if sink.failed.is_some() {
             return;
         }
-        let time = builder.line(line, ledger, |event| {
-            if failed.is_none() {
-                if let Some(batch) = batcher.push(event) {
-                    failed = on_batch(batch).err();
-                }
-            }
-        });
-        if let Some(ms) = time {
+        if let Some(ms) = builder.line_into(line, ledger, &mut sink) {
             times.add(ms);
         }
     })?;
-    if let Some(e) = failed {
+    if let Some(e) = sink.failed {
         return Err(PipelineError::Consumer(e));
     }
-    if let Some(batch) = batcher.finish() {
+    if let Some(batch) = sink.batcher.finish() {
         on_batch(batch).map_err(PipelineError::Consumer)?;
     }
     ledger.bytes_read += stats.bytes;

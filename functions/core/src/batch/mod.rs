@@ -19,7 +19,7 @@
 //! ```
 
 use crate::event::Event;
-use crate::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN_MS};
+use crate::limits::{EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN_MS, MAX_MESSAGE_BYTES};
 
 /// Where one event's message sits in its batch's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,38 +100,71 @@ impl Batcher {
         Self::default()
     }
 
-    fn fits(&self, event: &Event<'_>) -> bool {
+    fn fits(&self, timestamp: i64, size: usize) -> bool {
         if self.slots.is_empty() {
             return true;
         }
-        let lo = self.min_ts.min(event.timestamp);
-        let hi = self.max_ts.max(event.timestamp);
-        self.slots.len() < MAX_BATCH_EVENTS
-            && self.bytes + event.size() <= MAX_BATCH_BYTES
-            && hi - lo < MAX_BATCH_SPAN_MS
+        let lo = self.min_ts.min(timestamp);
+        let hi = self.max_ts.max(timestamp);
+        self.slots.len() < MAX_BATCH_EVENTS && self.bytes + size <= MAX_BATCH_BYTES && hi - lo < MAX_BATCH_SPAN_MS
+    }
+
+    /// Adds an event whose message `write` appends to the batch's own text, so it is never copied (unless it
+    /// closes the batch). Returns the batch this event closed, if any, as [`push`](Batcher::push) does; gives the
+    /// message back, taking nothing, when it is empty or over the event limit.
+    pub fn push_written(
+        &mut self,
+        timestamp: i64,
+        write: &mut dyn FnMut(&mut String),
+    ) -> Result<Option<Batch>, String> {
+        if self.text.capacity() == 0 {
+            self.reserve();
+        }
+        let start = self.text.len();
+        write(&mut self.text);
+        let len = self.text.len() - start;
+        if len == 0 || len > MAX_MESSAGE_BYTES {
+            return Err(self.text.split_off(start));
+        }
+        if !self.fits(timestamp, len + EVENT_OVERHEAD_BYTES) {
+            let message = self.text.split_off(start);
+            let closed = self.finish();
+            let event = Event { timestamp, message: &message, line_end: true };
+            return Ok(self.push(event).or(closed));
+        }
+        self.note(timestamp, start, len, true);
+        Ok(None)
+    }
+
+    /// A batch's text never exceeds the byte limit, and a message is written past its end before it is known to
+    /// fit: reserve both once, so the text never moves.
+    fn reserve(&mut self) {
+        self.text.reserve(MAX_BATCH_BYTES + MAX_MESSAGE_BYTES);
+    }
+
+    /// Records the event whose message is `text[start..start + len]`.
+    fn note(&mut self, timestamp: i64, start: usize, len: usize, line_end: bool) {
+        if self.slots.is_empty() {
+            self.min_ts = timestamp;
+            self.max_ts = timestamp;
+        } else {
+            self.min_ts = self.min_ts.min(timestamp);
+            self.max_ts = self.max_ts.max(timestamp);
+        }
+        // Offsets fit in u32: a batch holds at most MAX_BATCH_BYTES of text.
+        self.slots.push(Slot { timestamp, start: start as u32, len: len as u32, line_end });
+        self.bytes += len + EVENT_OVERHEAD_BYTES;
     }
 
     /// Adds an event (copying its message); returns the batch it closed when it did not fit.
     pub fn push(&mut self, event: Event<'_>) -> Option<Batch> {
-        let closed = if self.fits(&event) { None } else { self.finish() };
-        if self.slots.is_empty() {
-            self.min_ts = event.timestamp;
-            self.max_ts = event.timestamp;
-            // A batch's text never exceeds the byte limit: reserve it once.
-            self.text.reserve(MAX_BATCH_BYTES);
-        } else {
-            self.min_ts = self.min_ts.min(event.timestamp);
-            self.max_ts = self.max_ts.max(event.timestamp);
+        let closed = if self.fits(event.timestamp, event.size()) { None } else { self.finish() };
+        if self.text.capacity() == 0 {
+            self.reserve();
         }
-        // Offsets fit in u32: a batch holds at most MAX_BATCH_BYTES of text.
-        self.slots.push(Slot {
-            timestamp: event.timestamp,
-            start: self.text.len() as u32,
-            len: event.message.len() as u32,
-            line_end: event.line_end,
-        });
+        let start = self.text.len();
         self.text.push_str(event.message);
-        self.bytes += event.size();
+        self.note(event.timestamp, start, event.message.len(), event.line_end);
         closed
     }
 

@@ -21,6 +21,18 @@ fn run(events: &[Owned]) -> Vec<Batch> {
     out
 }
 
+/// As [`run`], with every message written by `push_written` into the batch itself.
+fn run_written(events: &[Owned]) -> Vec<Batch> {
+    let mut b = Batcher::new();
+    let mut out = Vec::new();
+    for e in events {
+        let closed = b.push_written(e.timestamp, &mut |buf| buf.push_str(&e.message));
+        out.extend(closed.unwrap_or_else(|m| panic!("refused {} bytes", m.len())));
+    }
+    out.extend(b.finish());
+    out
+}
+
 fn owned(b: &Batch) -> Vec<Owned> {
     b.events().map(|e| Owned { timestamp: e.timestamp, message: e.message.to_string(), line_end: e.line_end }).collect()
 }
@@ -90,6 +102,17 @@ fn largest_events_go_one_per_batch() {
 }
 
 #[test]
+fn written_messages_the_batcher_cannot_take_are_given_back_whole() {
+    let mut b = Batcher::new();
+    assert_eq!(b.push_written(1, &mut |_| {}), Err(String::new()));
+    let big = "x".repeat(MAX_MESSAGE_BYTES + 1);
+    assert_eq!(b.push_written(1, &mut |buf| buf.push_str(&big)), Err(big.clone()));
+    assert_eq!(b.push_written(1, &mut |buf| buf.push_str("ok")), Ok(None));
+    let batch = b.finish();
+    assert_eq!(batch.map(|b| owned(&b)), Some(vec![Owned { timestamp: 1, message: "ok".into(), line_end: true }]));
+}
+
+#[test]
 fn nothing_in_nothing_out() {
     assert!(run(&[]).is_empty());
 }
@@ -113,6 +136,12 @@ fn arb_event() -> impl Strategy<Value = Owned> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn written_in_place_or_copied_the_batches_are_the_same(events in proptest::collection::vec(arb_event(), 0..300)) {
+        let whole: Vec<Owned> = events.into_iter().map(|e| Owned { line_end: true, ..e }).collect();
+        prop_assert_eq!(run_written(&whole), run(&whole));
+    }
 
     #[test]
     fn batches_obey_every_limit_and_lose_nothing(events in proptest::collection::vec(arb_event(), 0..400)) {

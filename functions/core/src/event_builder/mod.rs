@@ -82,21 +82,56 @@ pub struct EventOptions {
     pub fallback_ms: i64,
 }
 
+/// Where a line's events go.
+pub trait EventSink {
+    /// Takes one event.
+    fn event(&mut self, event: Event<'_>);
+
+    /// Takes a whole line's event whose message `write` appends to a buffer of the sink's (the JSON form is written
+    /// straight into a batch). Gives the message back when the sink cannot take it as one event (empty, or over
+    /// the event limit): the builder then splits it and passes the parts to [`event`](EventSink::event).
+    fn write_event(&mut self, timestamp: i64, write: &mut dyn FnMut(&mut String)) -> Result<(), String>;
+}
+
+/// An [`EventSink`] that renders into a reused buffer and hands each event to a closure.
+struct Emit<'s, F> {
+    emit: F,
+    scratch: &'s mut String,
+}
+
+impl<F: FnMut(Event<'_>)> EventSink for Emit<'_, F> {
+    fn event(&mut self, event: Event<'_>) {
+        (self.emit)(event);
+    }
+
+    fn write_event(&mut self, timestamp: i64, write: &mut dyn FnMut(&mut String)) -> Result<(), String> {
+        self.scratch.clear();
+        write(self.scratch);
+        match Event::new(timestamp, self.scratch) {
+            Ok(event) => {
+                (self.emit)(event);
+                Ok(())
+            }
+            Err(_) => Err(std::mem::take(self.scratch)),
+        }
+    }
+}
+
 /// Turns lines into events, counting into a [`Ledger`].
 #[derive(Debug, Clone)]
 pub struct EventBuilder {
     opts: EventOptions,
     /// Writes the JSON form, in `json` mode.
     writer: JsonWriter,
-    /// The JSON form of the current line, reused from line to line.
-    json: RefCell<String>,
+    /// The JSON form of the current line for [`EventBuilder::line`], reused from line to line.
+    scratch: RefCell<String>,
 }
 
 /// Emits a message that is non-empty and within the limit by construction; a refusal here would be a bug,
 /// and the line then counts as read but not delivered, which the ledger check reports.
-fn emit_checked(ts: i64, message: &str, line_end: bool, emit: &mut impl FnMut(Event<'_>)) {
+fn emit_checked(ts: i64, message: &str, line_end: bool, sink: &mut impl EventSink) {
     if let Ok(event) = Event::part(ts, message, line_end) {
-        emit(event);
+        sink.event(event);
     }
 }
 
@@ -107,7 +142,7 @@ fn is_blank(line: &[u8]) -> bool {
 impl EventBuilder {
     /// A builder for one object's lines.
     pub fn new(opts: EventOptions) -> Self {
-        EventBuilder { opts, writer: JsonWriter::new(opts.kind), json: RefCell::new(String::new()) }
+        EventBuilder { opts, writer: JsonWriter::new(opts.kind), scratch: RefCell::new(String::new()) }
     }
 
     /// The options this builder applies.
@@ -117,7 +152,13 @@ impl EventBuilder {
 
     /// Turns one line (without its `\n`) into zero or more events, passed to `emit` in order. Returns the
     /// line's own time (or the fallback), `None` for a blank line.
-    pub fn line(&self, line: &[u8], ledger: &mut Ledger, mut emit: impl FnMut(Event<'_>)) -> Option<i64> {
+    pub fn line(&self, line: &[u8], ledger: &mut Ledger, emit: impl FnMut(Event<'_>)) -> Option<i64> {
+        let mut scratch = self.scratch.borrow_mut();
+        self.line_into(line, ledger, &mut Emit { emit, scratch: &mut scratch })
+    }
+
+    /// [`line`](EventBuilder::line), with the events going to `sink`.
+    pub fn line_into(&self, line: &[u8], ledger: &mut Ledger, sink: &mut impl EventSink) -> Option<i64> {
         ledger.lines_read += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if is_blank(line) {
@@ -151,24 +192,22 @@ impl EventBuilder {
                 }
             }
         }
-        let mut json = self.json.borrow_mut();
         let message: Cow<'_, str> = match self.opts.mode {
             MessageMode::Raw => text,
-            MessageMode::Json => {
-                json.clear();
-                self.writer.write(&text, &mut json);
-                Cow::Borrowed(json.as_str())
-            }
+            MessageMode::Json => match sink.write_event(ts, &mut |buf| self.writer.write(&text, buf)) {
+                Ok(()) => return Some(line_ms),
+                Err(message) => Cow::Owned(message),
+            },
         };
         if message.len() <= MAX_MESSAGE_BYTES {
             // The common case: no copy, no allocation (the batcher copies the text once).
-            emit_checked(ts, &message, true, &mut emit);
+            emit_checked(ts, &message, true, sink);
         } else {
             ledger.adjusted.split_oversize += 1;
             let parts = split_for_cloudwatch(message.into_owned());
             let last = parts.len() - 1;
             for (i, part) in parts.iter().enumerate() {
-                emit_checked(ts, part, i == last, &mut emit);
+                emit_checked(ts, part, i == last, sink);
             }
         }
         Some(line_ms)

@@ -168,6 +168,16 @@ fn push_value(out: &mut String, field: &Field<'_>, ty: ValueType) {
     }
 }
 
+/// How many `"` of `line` delimit `field`: two for a quoted field, one when its closing quote is missing.
+fn delimiting_quotes(line: &str, field: &Field<'_>) -> usize {
+    if !field.quoted {
+        return 0;
+    }
+    // `raw` is a slice of `line`: the byte after it is the closing quote, if there is one.
+    let end = field.raw.as_ptr() as usize - line.as_ptr() as usize + field.raw.len();
+    1 + usize::from(line.as_bytes().get(end) == Some(&b'"'))
+}
+
 /// Writes the JSON form of one kind's lines, with each key's text (`,"name":`) made once.
 #[derive(Debug, Clone)]
 pub struct JsonWriter {
@@ -186,15 +196,41 @@ impl JsonWriter {
     }
 
     /// Appends the structured form of a line, as compact JSON, to `out`.
+    ///
+    /// Most lines hold nothing JSON must escape: no `\\`, no control character, and no `"` but those around quoted
+    /// fields. Such a line is written without looking into its fields (one pass over the line decides); a line
+    /// that turns out otherwise is written again, field by field.
     pub fn write(&self, line: &str, out: &mut String) {
+        let start = out.len();
+        let bytes = line.as_bytes();
+        let clean = !bytes.iter().fold(false, |acc, &b| acc | (b < 0x20) | (b == b'\\'));
+        if clean {
+            let quotes = memchr::memchr_iter(b'"', bytes).count();
+            if self.write_fields(line, out, true) == quotes {
+                return;
+            }
+            out.truncate(start);
+        }
+        self.write_fields(line, out, false);
+    }
+
+    /// Writes the object; with `trusted`, string values are written as they are. Returns how many of the line's
+    /// `"` the fields' quoting accounts for.
+    fn write_fields(&self, line: &str, out: &mut String, trusted: bool) -> usize {
         out.reserve(line.len() * 2);
         out.push('{');
+        let mut quoted = 0;
         let mut fields = Fields::new(line);
         let spec = self.kind.spec().fields.iter().zip(&self.keys);
         for (i, ((&(_, _, ty), key), field)) in spec.zip(fields.by_ref()).enumerate() {
+            quoted += delimiting_quotes(line, &field);
             // `key` is `,"name":"`: the opening quote of a string value is written with it.
             let key = if i == 0 { &key[1..] } else { key.as_str() };
-            if ty == ValueType::Text && field.raw != "-" && !needs_escape(field.raw) && Some(i) != self.request_line {
+            if ty == ValueType::Text
+                && field.raw != "-"
+                && Some(i) != self.request_line
+                && (trusted || !needs_escape(field.raw))
+            {
                 out.push_str(key);
                 out.push_str(field.raw);
                 out.push('"');
@@ -211,6 +247,7 @@ impl JsonWriter {
         if extra.peek().is_some() {
             out.push_str(",\"extra_fields\":[");
             for (i, field) in extra.enumerate() {
+                quoted += delimiting_quotes(line, &field);
                 if i > 0 {
                     out.push(',');
                 }
@@ -219,6 +256,7 @@ impl JsonWriter {
             out.push(']');
         }
         out.push('}');
+        quoted
     }
 }
 
