@@ -261,6 +261,25 @@ mod tests {
     }
 
     #[test]
+    fn health_check_logs() {
+        let key =
+            ALB.replace("/123456789012_elasticloadbalancing", "/health_check_log_123456789012_elasticloadbalancing");
+        let l = log(&key);
+        assert_eq!(l.file.kind, LogKind::AlbHealthCheck);
+        assert_eq!((l.file.lb_type.as_str(), l.file.lb_name.as_str()), ("app", "my-loadbalancer"));
+        assert_eq!(l.file.node_ip.as_deref(), Some("172.160.001.192"));
+        // Only ALB writes them, gzip, with the node's IP.
+        for bad in [
+            key.replace("_app.", "_net."),
+            key.replace(".log.gz", ".log"),
+            key.replace("_172.160.001.192_", "_"),
+            key.replace("health_check_log_", "health_check_log."),
+        ] {
+            assert!(matches!(classify_key(&bad), KeyClass::NotALog { .. }), "{bad}");
+        }
+    }
+
+    #[test]
     fn documented_key_of_every_kind() {
         let alb = log(&format!("my-prefix/{ALB}"));
         assert_eq!(alb.file.kind, LogKind::AlbAccess);
