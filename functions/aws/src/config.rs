@@ -105,6 +105,15 @@ where
 }
 
 impl Config {
+    /// How the functions create a group they write to.
+    pub fn new_groups(&self) -> crate::logs::NewGroups {
+        crate::logs::NewGroups {
+            retention_days: self.retention_days,
+            kms_key: self.kms_key.clone(),
+            class: self.log_group_class,
+        }
+    }
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Config, ElbshipError> {
         Config::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))

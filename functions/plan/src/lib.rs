@@ -1,5 +1,5 @@
-//! The plan function: takes the object an execution was started for, classifies its key, makes sure the target
-//! log group and stream exist, reads the object once (conditional on its ETag), counting its lines and verifying
+//! The plan function: takes the object an execution was started for, classifies its key, learns the target
+//! group's retention (once per warm function), reads the object once (conditional on its ETag), counting its lines and verifying
 //! gzip integrity, cuts it into spans, stores the gzip index when there is more than one span, and returns a
 //! small plan: offsets and counts only, far under the 256 KiB state limit for any object size.
 //!
@@ -73,11 +73,9 @@ pub async fn handle<C: CheckpointStore>(
         }
     };
     let (mut plan, mut index) = read(span_bytes).await?;
-    // Only an object that read back whole and intact gets a log group and stream.
-    let retention_days = deps
-        .logs
-        .ensure(&log_group, &log_stream, cfg.retention_days, cfg.kms_key.as_deref(), cfg.log_group_class)
-        .await?;
+    // The group and stream are created by the first PutLogEvents that finds them missing; the retention is
+    // remembered by the warm function.
+    let retention_days = deps.logs.retention(&log_group).await?;
     let proposed = Claim {
         now_ms,
         mode: options.mode.unwrap_or(cfg.mode),

@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     let checkpoints = DynamoCheckpoints::new(clients::dynamodb(&sdk), config.require_checkpoint_table()?);
     let deps = PlanDeps {
         objects: Objects::new(clients::s3(&sdk)),
-        logs: LogSink::new(clients::logs(&sdk)),
+        logs: LogSink::new(clients::logs(&sdk), config.new_groups()),
         config,
         checkpoints,
     };

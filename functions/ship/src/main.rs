@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
     let sdk = clients::load().await;
     let deps = ShipDeps {
         objects: Objects::new(clients::s3(&sdk)),
-        logs: LogSink::new(clients::logs(&sdk)),
+        logs: LogSink::new(clients::logs(&sdk), config.new_groups()),
         checkpoints: DynamoCheckpoints::new(clients::dynamodb(&sdk), table),
         send: SendPolicy::default(),
     };

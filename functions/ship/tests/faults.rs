@@ -11,7 +11,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use elbship_aws::checkpoints::memory::MemoryCheckpoints;
 use elbship_aws::checkpoints::{geometry, CheckpointStore};
-use elbship_aws::logs::{LogSink, SendPolicy};
+use elbship_aws::logs::{LogSink, NewGroups, SendPolicy};
 use elbship_aws::s3::Objects;
 use elbship_core::checkpoint::span_key;
 use elbship_core::event_builder::{EventOptions, MessageMode};
@@ -73,7 +73,12 @@ fn deps(puts: &Rule, checkpoints: &MemoryCheckpoints) -> ShipDeps<MemoryCheckpoi
         max_backoff: Duration::from_millis(2),
         attempt_timeout: Duration::from_secs(5),
     };
-    ShipDeps { objects: Objects::new(s3), logs: LogSink::new(logs), checkpoints: checkpoints.clone(), send }
+    ShipDeps {
+        objects: Objects::new(s3),
+        logs: LogSink::new(logs, NewGroups::default()),
+        checkpoints: checkpoints.clone(),
+        send,
+    }
 }
 
 fn attempt(name: &str, secs: u64) -> Invocation {

@@ -1,6 +1,12 @@
-//! CloudWatch Logs: making sure the target group and stream exist, and sending batches. PutLogEvents answers
-//! 200 even when it refuses events for their time; its `rejectedLogEventsInfo` comes back as
-//! [`Rejections`], so a refused event is counted, never lost.
+//! CloudWatch Logs: sending batches, and creating the target group and stream when PutLogEvents says they are
+//! missing. PutLogEvents answers 200 even when it refuses events for their time; its `rejectedLogEventsInfo` comes
+//! back as [`Rejections`], so a refused event is counted, never lost.
+//!
+//! No control-plane call is made per object in steady state: a group and stream are created only when a
+//! PutLogEvents answers `ResourceNotFoundException` (which stored nothing, so the batch is simply sent again), and
+//! a group's retention is read once per warm function (one `DescribeLogGroups`) and remembered. CreateLogGroup
+//! and DescribeLogGroups are limited to 5 calls per second per account, CreateLogStream to 50: a call per object
+//! would fail objects in ELB's 5-minute bursts.
 //!
 //! PutLogEvents is retried by elbship's own loop ([`SendPolicy`]), not the SDK's: throttling and server errors
 //! are retried with capped exponential backoff and full jitter until the caller's deadline, however long a storm
@@ -8,16 +14,31 @@
 //! then stops retrying); and an attempt whose answer was lost (a timeout, a dropped connection, a 5xx after the
 //! request was sent) is known, so the batch's events are counted as possibly duplicated when a retry succeeds.
 
+use crate::config::LogGroupClass;
 use crate::error::ElbshipError;
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::operation::create_log_group::CreateLogGroupError;
 use aws_sdk_cloudwatchlogs::operation::create_log_stream::CreateLogStreamError;
+use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
 use aws_sdk_cloudwatchlogs::types::{InputLogEvent, RejectedLogEventsInfo};
 use elbship_core::batch::Batch;
 use elbship_core::checkpoint::Rejections;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// How elbship creates a group it writes to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewGroups {
+    /// Retention set on a group elbship creates (`None`: never expire).
+    pub retention_days: Option<u32>,
+    /// KMS key for a group elbship creates.
+    pub kms_key: Option<String>,
+    /// Log class of a group elbship creates.
+    pub class: LogGroupClass,
+}
 
 /// How PutLogEvents is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +115,13 @@ fn describe<E: ProvideErrorMetadata + std::fmt::Debug>(e: &SdkError<E, impl std:
 #[derive(Debug, Clone)]
 pub struct LogSink {
     client: aws_sdk_cloudwatchlogs::Client,
+    new_groups: NewGroups,
+    /// Retention of each group this process has looked up or created, for as long as the function stays warm.
+    retention: Arc<Mutex<HashMap<String, Option<u32>>>>,
 }
+
+/// Creations one `put` may make before it takes "not found" as an answer.
+const MAX_CREATIONS: u32 = 2;
 
 fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
     e: &SdkError<E, aws_sdk_cloudwatchlogs::config::http::HttpResponse>,
@@ -110,48 +137,26 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
 }
 
 impl LogSink {
-    /// Wraps a client.
-    pub fn new(client: aws_sdk_cloudwatchlogs::Client) -> Self {
-        LogSink { client }
+    /// Wraps a client; groups it creates get `new_groups`.
+    pub fn new(client: aws_sdk_cloudwatchlogs::Client, new_groups: NewGroups) -> Self {
+        LogSink { client, new_groups, retention: Arc::default() }
     }
 
-    /// Creates the group (with `retention_days`, the KMS key and its class when it is new) and the stream unless
-    /// they exist;
-    /// returns the group's retention, which decides what counts as expired.
-    pub async fn ensure(
-        &self,
-        group: &str,
-        stream: &str,
-        retention_days: Option<u32>,
-        kms_key: Option<&str>,
-        class: crate::config::LogGroupClass,
-    ) -> Result<Option<u32>, ElbshipError> {
-        let create = self
-            .client
-            .create_log_group()
-            .log_group_name(group)
-            .set_kms_key_id(kms_key.map(str::to_string))
-            .log_group_class(class.as_str().into());
-        match create.send().await {
-            Ok(_) => {
-                if let Some(days) = retention_days {
-                    self.client
-                        .put_retention_policy()
-                        .log_group_name(group)
-                        .retention_in_days(days as i32)
-                        .send()
-                        .await
-                        .map_err(|e| classify(&e, "PutRetentionPolicy"))?;
-                }
-            }
-            Err(e) if matches!(e.as_service_error(), Some(CreateLogGroupError::ResourceAlreadyExistsException(_))) => {}
-            Err(e) => return Err(classify(&e, &format!("CreateLogGroup {group}"))),
+    fn remembered(&self, group: &str) -> Option<Option<u32>> {
+        self.retention.lock().ok()?.get(group).copied()
+    }
+
+    fn remember(&self, group: &str, days: Option<u32>) {
+        if let Ok(mut known) = self.retention.lock() {
+            known.insert(group.to_string(), days);
         }
-        match self.client.create_log_stream().log_group_name(group).log_stream_name(stream).send().await {
-            Ok(_) => {}
-            Err(e) if matches!(e.as_service_error(), Some(CreateLogStreamError::ResourceAlreadyExistsException(_))) => {
-            }
-            Err(e) => return Err(classify(&e, &format!("CreateLogStream {group}/{stream}"))),
+    }
+
+    /// The group's retention, which decides what counts as expired: remembered, or read once with
+    /// `DescribeLogGroups`; a group that does not exist yet will get [`NewGroups::retention_days`].
+    pub async fn retention(&self, group: &str) -> Result<Option<u32>, ElbshipError> {
+        if let Some(days) = self.remembered(group) {
+            return Ok(days);
         }
         let groups = self
             .client
@@ -160,12 +165,47 @@ impl LogSink {
             .send()
             .await
             .map_err(|e| classify(&e, "DescribeLogGroups"))?;
-        Ok(groups
-            .log_groups()
-            .iter()
-            .find(|g| g.log_group_name() == Some(group))
-            .and_then(|g| g.retention_in_days())
-            .map(|d| d.max(0) as u32))
+        let days = match groups.log_groups().iter().find(|g| g.log_group_name() == Some(group)) {
+            Some(g) => g.retention_in_days().map(|d| d.max(0) as u32),
+            None => self.new_groups.retention_days,
+        };
+        self.remember(group, days);
+        Ok(days)
+    }
+
+    /// Creates the group (with the retention, KMS key and class of [`NewGroups`]) and the stream, each unless it
+    /// exists.
+    pub async fn create(&self, group: &str, stream: &str) -> Result<(), ElbshipError> {
+        let n = &self.new_groups;
+        let create = self
+            .client
+            .create_log_group()
+            .log_group_name(group)
+            .set_kms_key_id(n.kms_key.clone())
+            .log_group_class(n.class.as_str().into());
+        match create.send().await {
+            Ok(_) => {
+                if let Some(days) = n.retention_days {
+                    self.client
+                        .put_retention_policy()
+                        .log_group_name(group)
+                        .retention_in_days(days as i32)
+                        .send()
+                        .await
+                        .map_err(|e| classify(&e, "PutRetentionPolicy"))?;
+                }
+                tracing::info!(group, retention_days = n.retention_days, "created the log group");
+            }
+            Err(e) if matches!(e.as_service_error(), Some(CreateLogGroupError::ResourceAlreadyExistsException(_))) => {}
+            Err(e) => return Err(classify(&e, &format!("CreateLogGroup {group}"))),
+        }
+        match self.client.create_log_stream().log_group_name(group).log_stream_name(stream).send().await {
+            Ok(_) => tracing::info!(group, stream, "created the log stream"),
+            Err(e) if matches!(e.as_service_error(), Some(CreateLogStreamError::ResourceAlreadyExistsException(_))) => {
+            }
+            Err(e) => return Err(classify(&e, &format!("CreateLogStream {group}/{stream}"))),
+        }
+        Ok(())
     }
 
     /// Sends one batch, retrying throttling, server errors and lost answers under `policy` until `give_up_at`;
@@ -185,7 +225,7 @@ impl LogSink {
             .map_err(|e| ElbshipError::LogsRefused(format!("building the request: {e}")))?;
         let what = format!("PutLogEvents {group}/{stream}");
         let mut lost_answer = false;
-        let mut attempts = 0u32;
+        let (mut attempts, mut creations) = (0u32, 0u32);
         loop {
             let left = give_up_at.saturating_duration_since(Instant::now());
             if left < Duration::from_millis(500) {
@@ -210,6 +250,15 @@ impl LogSink {
                         possibly_duplicated: lost_answer,
                         attempts,
                     })
+                }
+                Ok(Err(e))
+                    if matches!(e.as_service_error(), Some(PutLogEventsError::ResourceNotFoundException(_)))
+                        && creations < MAX_CREATIONS =>
+                {
+                    // Nothing was stored: create what is missing and send again at once.
+                    creations += 1;
+                    self.create(group, stream).await?;
+                    continue;
                 }
                 Ok(Err(e)) => {
                     let detail = describe(&e, &what);

@@ -8,7 +8,9 @@ use aws_sdk_cloudwatchlogs::operation::create_log_group::{CreateLogGroupError, C
 use aws_sdk_cloudwatchlogs::operation::create_log_stream::CreateLogStreamOutput;
 use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
 use aws_sdk_cloudwatchlogs::operation::put_log_events::{PutLogEventsError, PutLogEventsOutput};
-use aws_sdk_cloudwatchlogs::types::error::{InvalidParameterException, ResourceAlreadyExistsException};
+use aws_sdk_cloudwatchlogs::types::error::{
+    InvalidParameterException, ResourceAlreadyExistsException, ResourceNotFoundException,
+};
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -33,8 +35,11 @@ fn rejected_log_events_info_becomes_rejections() {
 
 fn sink(rule: &aws_smithy_mocks::Rule) -> LogSink {
     // The client's own retries stay on, as in production: put must switch them off for PutLogEvents.
-    LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [rule], |c| c
-        .retry_config(RetryConfig::standard().with_max_attempts(5))))
+    LogSink::new(
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [rule], |c| c
+            .retry_config(RetryConfig::standard().with_max_attempts(5))),
+        NewGroups::default(),
+    )
 }
 
 fn fast() -> SendPolicy {
@@ -99,23 +104,37 @@ async fn refusals_are_not_retried() {
 }
 
 #[tokio::test]
-async fn existing_group_and_stream_are_fine_and_retention_is_read() {
-    let exists =
-        || CreateLogGroupError::ResourceAlreadyExistsException(ResourceAlreadyExistsException::builder().build());
-    let group = mock!(Client::create_log_group).then_error(exists);
-    let stream = mock!(Client::create_log_stream).then_output(|| CreateLogStreamOutput::builder().build());
+async fn retention_is_read_once_per_group_and_remembered() {
     let describe = mock!(Client::describe_log_groups).then_output(|| {
         DescribeLogGroupsOutput::builder()
             .log_groups(LogGroup::builder().log_group_name("g-other").retention_in_days(1).build())
             .log_groups(LogGroup::builder().log_group_name("g").retention_in_days(7).build())
             .build()
     });
-    let sink = LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&group, &stream, &describe]));
-    assert_eq!(sink.ensure("g", "s", Some(30), None, LogGroupClass::Standard).await.ok(), Some(Some(7)));
+    let missing = mock!(Client::describe_log_groups).then_output(|| DescribeLogGroupsOutput::builder().build());
+    let new_groups = NewGroups { retention_days: Some(30), ..NewGroups::default() };
+    let sink =
+        LogSink::new(mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&describe, &missing]), new_groups);
+    for _ in 0..3 {
+        assert_eq!(sink.retention("g").await.ok(), Some(Some(7)));
+    }
+    // A group that does not exist yet will get the configured retention when the first batch creates it.
+    assert_eq!(sink.clone().retention("new").await.ok(), Some(Some(30)));
+    assert_eq!(sink.retention("new").await.ok(), Some(Some(30)));
+    assert_eq!((describe.num_calls(), missing.num_calls()), (1, 1));
+}
+
+fn not_found() -> PutLogEventsError {
+    PutLogEventsError::ResourceNotFoundException(ResourceNotFoundException::builder().message("no stream").build())
 }
 
 #[tokio::test]
-async fn a_new_group_gets_the_configured_retention() {
+async fn a_missing_group_and_stream_are_created_by_the_first_batch_that_needs_them() {
+    let put = mock!(Client::put_log_events)
+        .sequence()
+        .error(not_found)
+        .output(|| PutLogEventsOutput::builder().build())
+        .build();
     let group = mock!(Client::create_log_group)
         .match_requests(|r| {
             r.kms_key_id() == Some("arn:aws:kms:us-east-1:1:key/k")
@@ -127,13 +146,53 @@ async fn a_new_group_gets_the_configured_retention() {
             aws_sdk_cloudwatchlogs::operation::put_retention_policy::PutRetentionPolicyOutput::builder().build()
         });
     let stream = mock!(Client::create_log_stream).then_output(|| CreateLogStreamOutput::builder().build());
-    let describe = mock!(Client::describe_log_groups).then_output(|| DescribeLogGroupsOutput::builder().build());
-    let sink = LogSink::new(mock_client!(
-        aws_sdk_cloudwatchlogs,
-        RuleMode::Sequential,
-        [&group, &retention, &stream, &describe]
-    ));
-    let kms = Some("arn:aws:kms:us-east-1:1:key/k");
-    assert_eq!(sink.ensure("g", "s", Some(30), kms, LogGroupClass::InfrequentAccess).await.ok(), Some(None));
-    assert_eq!(retention.num_calls(), 1);
+    let new_groups = NewGroups {
+        retention_days: Some(30),
+        kms_key: Some("arn:aws:kms:us-east-1:1:key/k".into()),
+        class: LogGroupClass::InfrequentAccess,
+    };
+    let sink = LogSink::new(
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &retention, &stream]),
+        new_groups,
+    );
+    let d = sink.put("g", "s", &batch(3), fast(), later(10)).await;
+    assert!(d.as_ref().is_ok_and(|d| !d.possibly_duplicated), "{d:?}");
+    assert_eq!((put.num_calls(), group.num_calls(), retention.num_calls(), stream.num_calls()), (2, 1, 1, 1));
+}
+
+#[tokio::test]
+async fn a_group_that_exists_is_left_as_it_is() {
+    let put = mock!(Client::put_log_events)
+        .sequence()
+        .error(not_found)
+        .output(|| PutLogEventsOutput::builder().build())
+        .build();
+    let exists =
+        || CreateLogGroupError::ResourceAlreadyExistsException(ResourceAlreadyExistsException::builder().build());
+    let group = mock!(Client::create_log_group).then_error(exists);
+    let retention = mock!(Client::put_retention_policy).then_output(|| {
+        aws_sdk_cloudwatchlogs::operation::put_retention_policy::PutRetentionPolicyOutput::builder().build()
+    });
+    let stream = mock!(Client::create_log_stream).then_output(|| CreateLogStreamOutput::builder().build());
+    let new_groups = NewGroups { retention_days: Some(30), ..NewGroups::default() };
+    let sink = LogSink::new(
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &retention, &stream]),
+        new_groups,
+    );
+    assert!(sink.put("g", "s", &batch(1), fast(), later(10)).await.is_ok());
+    assert_eq!((group.num_calls(), retention.num_calls(), stream.num_calls()), (1, 0, 1));
+}
+
+#[tokio::test]
+async fn not_found_after_creating_is_a_refusal_not_a_loop() {
+    let put = mock!(Client::put_log_events).then_error(not_found);
+    let group = mock!(Client::create_log_group).then_output(|| CreateLogGroupOutput::builder().build());
+    let stream = mock!(Client::create_log_stream).then_output(|| CreateLogStreamOutput::builder().build());
+    let sink = LogSink::new(
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &stream]),
+        NewGroups::default(),
+    );
+    let r = sink.put("g", "s", &batch(1), fast(), later(10)).await;
+    assert!(matches!(r, Err(ElbshipError::LogsRefused(_))), "{r:?}");
+    assert_eq!(put.num_calls(), 1 + MAX_CREATIONS as usize);
 }
