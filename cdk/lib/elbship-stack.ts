@@ -85,17 +85,19 @@ export class ElbshipStack extends Stack {
     const groupArn = `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${logGroupPrefix(logTemplate)}*`;
     f.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects] }));
     f.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [stagingObjects] }));
-    f.plan.addToRolePolicy(new PolicyStatement({
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutRetentionPolicy'],
-      resources: [groupArn],
-    }));
-    // DescribeLogGroups authorizes on the account's log groups as a whole.
+    // DescribeLogGroups (once per group per warm function: the retention) authorizes on the account's log groups
+    // as a whole.
     f.plan.addToRolePolicy(new PolicyStatement({
       actions: ['logs:DescribeLogGroups'],
       resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`],
     }));
     f.ship.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects, stagingObjects] }));
     f.ship.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${groupArn}:log-stream:*`] }));
+    // Groups and streams are created when PutLogEvents finds them missing, not per object.
+    f.ship.addToRolePolicy(new PolicyStatement({
+      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutRetentionPolicy'],
+      resources: [groupArn],
+    }));
     f.verify.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [stagingObjects] }));
     this.checkpoints.grant(f.plan, ['dynamodb:UpdateItem']);
     this.checkpoints.grant(f.ship, ['dynamodb:UpdateItem']);

@@ -120,11 +120,12 @@ describe('the elbship stack', () => {
     const ship = actionsOn(statements(template, /ship/));
     const verify = actionsOn(statements(template, /verify/));
     const start = actionsOn(statements(template, /start/));
-    expect(plan['logs:CreateLogGroup']).toEqual([JSON.stringify({ 'Fn::Join': ['', [GROUP_ARN.split('${AWS::Partition}')[0], { Ref: 'AWS::Partition' }, GROUP_ARN.split('${AWS::Partition}')[1]]] })]);
+    expect(ship['logs:CreateLogGroup']).toEqual([JSON.stringify({ 'Fn::Join': ['', [GROUP_ARN.split('${AWS::Partition}')[0], { Ref: 'AWS::Partition' }, GROUP_ARN.split('${AWS::Partition}')[1]]] })]);
     expect(plan['s3:GetObject'][0]).toContain('/*AWSLogs/*');
     expect(plan['s3:PutObject'][0]).toContain('/elbship-staging/*');
     expect(ship['logs:PutLogEvents'][0]).toContain('log-group:/elbship/*:log-stream:*');
-    expect(ship['logs:CreateLogGroup']).toBeUndefined();
+    expect(plan['logs:CreateLogGroup']).toBeUndefined();
+    expect(plan['logs:DescribeLogGroups']).toBeDefined();
     expect(verify['s3:DeleteObject'][0]).toContain('/elbship-staging/*');
     expect(verify['s3:GetObject']).toBeUndefined();
     for (const [sts, action] of [[plan, 'dynamodb:UpdateItem'], [ship, 'dynamodb:UpdateItem'], [verify, 'dynamodb:GetItem']] as const) {
@@ -177,7 +178,8 @@ describe('configuration', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: key });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const plan = actionsOn(statements(template, /plan/));
-    expect(plan['logs:CreateLogGroup'][0]).toContain('log-group:/org/*');
+    const ship = actionsOn(statements(template, /ship/));
+    expect(ship['logs:CreateLogGroup'][0]).toContain('log-group:/org/*');
     expect(plan['s3:GetObject'][0]).toContain('central-logs/lb/AWSLogs/*');
   });
 
