@@ -123,6 +123,13 @@ class Faults:
                 return r
         return None
 
+    def unpick(self, rule):
+        """Takes back an injection that could not be made (a "lost" answer for a call that stored nothing)."""
+        with self.lock:
+            rule["applied"] -= 1
+            if self.injected:
+                self.injected.pop()
+
 
 def kill_function_processes(functions):
     """SIGKILLs every running instance of the functions (cargo lambda watch runs them in process groups of their
@@ -302,6 +309,11 @@ class Router(BaseHTTPRequestHandler):
         if action == "status":
             return self._error(rule.get("status", 500), rule.get("code", "ServiceUnavailableException"), "injected")
         status, headers, data = self._forward(self.server.moto_port, self.path, body)
+        if action in ("lost", "kill", "drop") and status != 200:
+            # These faults mean "stored, then the answer was lost": a call that stored nothing (a stream not created
+            # yet) gets its real answer, and the fault waits for the next call.
+            self.server.faults.unpick(rule)
+            return self._send(status, headers, data)
         if action == "lost":
             return self._error(500, "InternalFailure", "injected: stored, then the answer was lost")
         if action == "kill":

@@ -142,14 +142,16 @@ pub async fn handle<C: CheckpointStore>(
     let point = access_point(&input, deps).await?;
     let object = &input.job.object;
     let key = span_key(&object_id(&object.bucket, &object.key, &object.etag), input.span.index);
-    let checkpoint = deps.checkpoints.take_over(&key, &invocation.owner, &geometry(&input.span)).await?;
+    let concurrency = input.job.send_concurrency.max(1);
+    // A new span's first `concurrency` batches are reserved by the same write that takes it over.
+    let taken = deps.checkpoints.take_over(&key, &invocation.owner, &geometry(&input.span), concurrency).await?;
+    let checkpoint = taken.prior;
     let resumed = (checkpoint.acked.len(), checkpoint.unknown().count());
     if resumed != (0, 0) {
         tracing::info!(span = input.span.index, acked = resumed.0, unknown = resumed.1, "resuming from the checkpoint");
     }
     let span = input.span.clone();
     let reader = deps.objects.open(object, Some((span.read_start, span.read_end))).await?;
-    let concurrency = input.job.send_concurrency.max(1);
     let (tx, mut rx) = mpsc::channel::<Batch>(concurrency as usize);
     let builder = EventBuilder::new(input.job.events);
     let compression = input.job.kind.compression();
@@ -167,8 +169,8 @@ pub async fn handle<C: CheckpointStore>(
         store: &deps.checkpoints,
         key,
         owner: &invocation.owner,
-        prior: checkpoint.clone(),
-        checkpoint,
+        checkpoint: SpanCheckpoint { sent_below: taken.sent_below, ..checkpoint.clone() },
+        prior: checkpoint,
         delivered: Ledger::default(),
         failure: None,
     };

@@ -168,7 +168,7 @@ async fn batches_left_in_flight_by_a_killed_worker_are_resent_and_counted() {
     let cps = MemoryCheckpoints::default();
     // What a worker killed while sending batches 1 and 2 leaves: 0 acknowledged, 1 and 2 reserved.
     let (k, g) = (key(), geometry(&input().span));
-    cps.take_over(&k, "killed", &g).await.unwrap_or_else(|e| panic!("{e}"));
+    cps.take_over(&k, "killed", &g, 1).await.unwrap_or_else(|e| panic!("{e}"));
     cps.reserve(&k, "killed", 3).await.unwrap_or_else(|e| panic!("{e}"));
     let one =
         elbship_core::ledger::Ledger { lines_delivered: 1, events_delivered: 1, batches: 1, ..Default::default() };

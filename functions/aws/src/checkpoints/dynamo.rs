@@ -7,7 +7,7 @@
 //! | claim | object id | `now_ms`, `mode`, `policy`, `span_bytes`, `retention_days`, `format` |
 //! | span | object id `#` span | `owner`, `geometry`, `sent_below`, `acked` (number set), `dup` (number set), `rj` (map: batch to refused indices), `progress` (JSON ledger) |
 
-use super::{Ack, CheckpointStore};
+use super::{Ack, CheckpointStore, TakenOver};
 use crate::error::ElbshipError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -173,31 +173,40 @@ impl CheckpointStore for DynamoCheckpoints {
         claim_from(out.attributes().unwrap_or(&HashMap::new()))
     }
 
-    async fn take_over(&self, key: &str, owner: &str, geometry: &str) -> Result<SpanCheckpoint, ElbshipError> {
+    async fn take_over(
+        &self,
+        key: &str,
+        owner: &str,
+        geometry: &str,
+        first_reservation: u32,
+    ) -> Result<TakenOver, ElbshipError> {
         let out = self
             .update(key)
             .update_expression(
-                "SET #o = :o, geometry = if_not_exists(geometry, :g), sent_below = if_not_exists(sent_below, :z), \
+                "SET #o = :o, geometry = if_not_exists(geometry, :g), sent_below = if_not_exists(sent_below, :r), \
                  rj = if_not_exists(rj, :m), expires_at = if_not_exists(expires_at, :e)",
             )
             .expression_attribute_names("#o", "owner")
             .expression_attribute_values(":o", s(owner))
             .expression_attribute_values(":g", s(geometry))
-            .expression_attribute_values(":z", n(0))
+            .expression_attribute_values(":r", n(first_reservation))
             .expression_attribute_values(":m", AttributeValue::M(HashMap::new()))
             .expression_attribute_values(":e", expires_at())
-            .return_values(ReturnValue::AllNew)
+            .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(|e| classify(&e, &format!("UpdateItem take over {key}")))?;
-        let item = out.attributes().cloned().unwrap_or_default();
+        let Some(item) = out.attributes().filter(|a| a.contains_key("geometry")) else {
+            return Ok(TakenOver { prior: SpanCheckpoint::default(), sent_below: first_reservation });
+        };
         let stored = item.get("geometry").and_then(|v| v.as_s().ok()).map_or("", String::as_str);
         if stored != geometry {
             return Err(ElbshipError::CheckpointMismatch(format!(
                 "span {key} was checkpointed as {stored}, the plan now says {geometry}"
             )));
         }
-        checkpoint_from(&item)
+        let prior = checkpoint_from(item)?;
+        Ok(TakenOver { sent_below: prior.sent_below, prior })
     }
 
     async fn reserve(&self, key: &str, owner: &str, sent_below: u32) -> Result<(), ElbshipError> {

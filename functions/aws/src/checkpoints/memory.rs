@@ -1,7 +1,7 @@
 //! An in-memory [`CheckpointStore`] with the same semantics as the DynamoDB one (first claim wins, ownership
 //! fencing, acknowledgements recorded even when fenced out), for tests and for runs that need no durability.
 
-use super::{Ack, CheckpointStore};
+use super::{Ack, CheckpointStore, TakenOver};
 use crate::error::ElbshipError;
 use elbship_core::checkpoint::{Claim, SpanCheckpoint};
 use elbship_core::ledger::Ledger;
@@ -48,21 +48,31 @@ impl CheckpointStore for MemoryCheckpoints {
         Ok(*s.claims.entry(object_id.to_string()).or_insert(proposed))
     }
 
-    async fn take_over(&self, key: &str, owner: &str, geometry: &str) -> Result<SpanCheckpoint, ElbshipError> {
+    async fn take_over(
+        &self,
+        key: &str,
+        owner: &str,
+        geometry: &str,
+        first_reservation: u32,
+    ) -> Result<TakenOver, ElbshipError> {
         let mut s = self.lock();
         s.writes += 1;
-        let entry = s
-            .spans
-            .entry(key.to_string())
-            .or_insert_with(|| (String::new(), geometry.to_string(), SpanCheckpoint::default()));
-        if entry.1 != geometry {
+        if let Some((_, stored, _)) = s.spans.get(key).filter(|(_, g, _)| g != geometry) {
             return Err(ElbshipError::CheckpointMismatch(format!(
-                "span {key} was checkpointed as {}, the plan now says {geometry}",
-                entry.1
+                "span {key} was checkpointed as {stored}, the plan now says {geometry}"
             )));
         }
-        entry.0 = owner.to_string();
-        Ok(entry.2.clone())
+        let fresh = SpanCheckpoint { sent_below: first_reservation, ..SpanCheckpoint::default() };
+        match s.spans.get_mut(key) {
+            Some(entry) => {
+                entry.0 = owner.to_string();
+                Ok(TakenOver { prior: entry.2.clone(), sent_below: entry.2.sent_below })
+            }
+            None => {
+                s.spans.insert(key.to_string(), (owner.to_string(), geometry.to_string(), fresh));
+                Ok(TakenOver { prior: SpanCheckpoint::default(), sent_below: first_reservation })
+            }
+        }
     }
 
     async fn reserve(&self, key: &str, owner: &str, sent_below: u32) -> Result<(), ElbshipError> {
@@ -110,9 +120,9 @@ mod tests {
         let store = MemoryCheckpoints::default();
         let ack = |seq| Ack { seq, rejections: Rejections::default(), possibly_duplicated: false };
         let one = Ledger { batches: 1, ..Ledger::default() };
-        store.take_over("s", "old", "g").await.unwrap_or_else(|e| panic!("{e}"));
+        store.take_over("s", "old", "g", 0).await.unwrap_or_else(|e| panic!("{e}"));
         store.reserve("s", "old", 2).await.unwrap_or_else(|e| panic!("{e}"));
-        store.take_over("s", "new", "g").await.unwrap_or_else(|e| panic!("{e}"));
+        store.take_over("s", "new", "g", 0).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.reserve("s", "old", 4).await.err().map(|e| e.name()), Some("SpanTakenOver"));
         // The older attempt's acknowledgement is true, so it is kept; its progress is not.
         assert_eq!(store.ack("s", "old", ack(1), &one).await.err().map(|e| e.name()), Some("SpanTakenOver"));
@@ -120,7 +130,7 @@ mod tests {
         assert_eq!((cp.sent_below, cp.acked.len(), cp.progress.batches), (2, 1, 0));
         store.ack("s", "new", ack(0), &one).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.span("s").map(|c| c.progress.batches), Some(1));
-        assert_eq!(store.take_over("s", "x", "other").await.err().map(|e| e.name()), Some("CheckpointMismatch"));
+        assert_eq!(store.take_over("s", "x", "other", 0).await.err().map(|e| e.name()), Some("CheckpointMismatch"));
         assert_eq!(store.writes(), 7);
     }
 }

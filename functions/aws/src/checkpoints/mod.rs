@@ -30,19 +30,30 @@ pub struct Ack {
     pub possibly_duplicated: bool,
 }
 
+/// What taking a span over found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenOver {
+    /// The span's checkpoint as earlier attempts left it (empty for a new span).
+    pub prior: SpanCheckpoint,
+    /// The span's `sent_below` now: the first reservation for a new span, what earlier attempts left otherwise.
+    pub sent_below: u32,
+}
+
 /// A durable store of claims and span checkpoints.
 pub trait CheckpointStore: Send + Sync {
     /// Stores `proposed` as the object's claim unless it has one; returns the claim in force.
     fn claim(&self, object_id: &str, proposed: Claim) -> impl Future<Output = Result<Claim, ElbshipError>> + Send;
 
-    /// Makes `owner` the owner of span `key` (whose geometry is `geometry`) and returns its checkpoint. Fails
-    /// with `CheckpointMismatch` when the stored span has another geometry.
+    /// Makes `owner` the owner of span `key` (whose geometry is `geometry`) and returns what it held. A new span
+    /// gets its first reservation, `sent_below = first_reservation`, in the same write. Fails with
+    /// `CheckpointMismatch` when the stored span has another geometry.
     fn take_over(
         &self,
         key: &str,
         owner: &str,
         geometry: &str,
-    ) -> impl Future<Output = Result<SpanCheckpoint, ElbshipError>> + Send;
+        first_reservation: u32,
+    ) -> impl Future<Output = Result<TakenOver, ElbshipError>> + Send;
 
     /// Sets the span's `sent_below`, if `owner` still owns it (`SpanTakenOver` otherwise): raised before
     /// sending, settled when the attempt stops.

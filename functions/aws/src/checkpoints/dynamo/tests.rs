@@ -64,14 +64,30 @@ async fn a_checkpoint_is_read_back_whole() {
         .times(2)
         .build();
     let store = DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, [&rule]), "t");
-    let cp = store.take_over("o#0", "me", "g").await.unwrap_or_else(|e| panic!("{e}"));
+    let taken = store.take_over("o#0", "me", "g", 4).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(taken.sent_below, 6, "an existing span keeps its reservation");
+    let cp = taken.prior;
     assert_eq!(cp.acked.iter().copied().collect::<Vec<_>>(), [0, 1, 3]);
     assert_eq!((cp.sent_below, cp.possibly_duplicated.len(), cp.progress.lines_delivered), (6, 1, 7));
     assert_eq!(cp.rejections.get(&1).and_then(|r| r.too_old_end), Some(2));
     assert_eq!(cp.unknown().collect::<Vec<_>>(), [2, 4, 5]);
 
-    let e = store.take_over("o#0", "me", "other geometry").await.err();
+    let e = store.take_over("o#0", "me", "other geometry", 4).await.err();
     assert_eq!(e.map(|e| e.name()), Some("CheckpointMismatch"));
+}
+
+#[tokio::test]
+async fn a_new_span_is_reserved_by_the_write_that_takes_it_over() {
+    let rule = mock!(Client::update_item)
+        .match_requests(|r| {
+            r.update_expression().is_some_and(|e| e.contains("sent_below = if_not_exists(sent_below, :r)"))
+                && r.expression_attribute_values().and_then(|v| v.get(":r")) == Some(&n(4))
+                && r.return_values() == Some(&ReturnValue::AllOld)
+        })
+        .then_output(|| UpdateItemOutput::builder().build());
+    let store = DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, [&rule]), "t");
+    let taken = store.take_over("o#0", "me", "g", 4).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((taken.sent_below, taken.prior), (4, SpanCheckpoint::default()));
 }
 
 #[tokio::test]
