@@ -15,7 +15,9 @@
 //! | `ELBSHIP_LOG_GROUP_RETENTION_DAYS` | none | retention of log groups elbship creates |
 //! | `ELBSHIP_LOG_GROUP_KMS_KEY` | none | KMS key ARN encrypting log groups elbship creates |
 //! | `ELBSHIP_LOG_GROUP_CLASS` | `STANDARD` | class of log groups elbship creates: `STANDARD` or `INFREQUENT_ACCESS` |
-//! | `ELBSHIP_STATE_MACHINE_ARN` | (required by start) | the state machine to start |
+//! | `ELBSHIP_STATE_MACHINE_ARN` | (required by start, object) | the Standard state machine (Map over spans) |
+//! | `ELBSHIP_EXPRESS_STATE_MACHINE_ARN` | none | the Express state machine for small objects; without it every object goes Standard |
+//! | `ELBSHIP_EXPRESS_MAX_BYTES` | `4MiB` | objects up to this size (as their event gives it) take the Express route |
 //! | `ELBSHIP_CHECKPOINT_TABLE` | (required by plan, ship, verify) | DynamoDB table of claims and span checkpoints |
 
 use crate::error::ElbshipError;
@@ -56,8 +58,12 @@ pub struct Config {
     pub kms_key: Option<String>,
     /// Class of log groups elbship creates.
     pub log_group_class: LogGroupClass,
-    /// The state machine start launches.
+    /// The Standard state machine (Map over spans).
     pub state_machine_arn: Option<String>,
+    /// The Express state machine small objects take.
+    pub express_state_machine_arn: Option<String>,
+    /// The largest object (by the size its event gives) that takes the Express route.
+    pub express_max_bytes: u64,
     /// The DynamoDB table of claims and span checkpoints.
     pub checkpoint_table: Option<String>,
 }
@@ -165,8 +171,16 @@ impl Config {
             kms_key: get("ELBSHIP_LOG_GROUP_KMS_KEY"),
             log_group_class: parsed(&get, "ELBSHIP_LOG_GROUP_CLASS", "STANDARD")?,
             state_machine_arn: get("ELBSHIP_STATE_MACHINE_ARN"),
+            express_state_machine_arn: get("ELBSHIP_EXPRESS_STATE_MACHINE_ARN"),
+            express_max_bytes: parse_size(&get("ELBSHIP_EXPRESS_MAX_BYTES").unwrap_or_else(|| "4MiB".into()))
+                .map_err(|e| bad("ELBSHIP_EXPRESS_MAX_BYTES", e))?,
             checkpoint_table: get("ELBSHIP_CHECKPOINT_TABLE"),
         })
+    }
+
+    /// The Standard state machine, which start and the object function need.
+    pub fn require_state_machine(&self) -> Result<&str, ElbshipError> {
+        self.state_machine_arn.as_deref().ok_or_else(|| bad("ELBSHIP_STATE_MACHINE_ARN", "is required"))
     }
 
     /// The checkpoint table, which plan, ship and verify need.

@@ -83,6 +83,12 @@ pub enum ElbshipError {
     /// A newer attempt took the span over; this one stopped sending.
     #[error("{0}")]
     SpanTakenOver(String),
+    /// Another execution holds the object (a duplicated event on the Express route): this one ships nothing.
+    #[error("the object is held by execution {holder}")]
+    ObjectLeased {
+        /// The execution that holds it.
+        holder: String,
+    },
     /// Step Functions failed after the SDK's retries.
     #[error("Step Functions failed: {0}")]
     StepFunctions(String),
@@ -116,6 +122,7 @@ impl ElbshipError {
             ElbshipError::CheckpointRefused(_) => "CheckpointRefused",
             ElbshipError::CheckpointMismatch(_) => "CheckpointMismatch",
             ElbshipError::SpanTakenOver(_) => "SpanTakenOver",
+            ElbshipError::ObjectLeased { .. } => "ObjectLeased",
             ElbshipError::StepFunctions(_) => "StepFunctionsUnavailable",
             ElbshipError::BadInput(_) => "BadInput",
             ElbshipError::Config(_) => "ConfigInvalid",

@@ -18,6 +18,7 @@ pub mod naming;
 pub mod pipeline;
 pub mod policy;
 pub mod record;
+pub mod route;
 pub mod s3_event;
 pub mod size;
 pub mod spans;

@@ -8,7 +8,7 @@
 //! by `elbship ship --retry-failed`) plans with the claimed ones, so its spans and batches are the same and the
 //! ship workers can resume from their checkpoints.
 
-use elbship_aws::checkpoints::CheckpointStore;
+use elbship_aws::checkpoints::{CheckpointStore, Lease};
 use elbship_aws::config::Config;
 use elbship_aws::error::ElbshipError;
 use elbship_aws::logs::LogSink;
@@ -34,6 +34,8 @@ pub struct PlanDeps<C> {
     pub config: Config,
     /// Claims and checkpoints.
     pub checkpoints: C,
+    /// On the Express route: the object is taken for this execution by the same write that claims it.
+    pub lease: Option<Lease>,
 }
 
 /// Plans one object; `now_ms` fixes the time window for every worker of the execution.
@@ -85,7 +87,7 @@ pub async fn handle<C: CheckpointStore>(
         format: BATCHING_FORMAT,
     };
     let id = object_id(&object.bucket, &object.key, &object.etag);
-    let claim = deps.checkpoints.claim(&id, proposed).await?;
+    let claim = deps.checkpoints.claim(&id, proposed, deps.lease.as_ref()).await?;
     claim.check_format().map_err(|e| ElbshipError::CheckpointMismatch(e.to_string()))?;
     if claim != proposed {
         tracing::info!(key = object.key, ?claim, "an earlier attempt claimed this object: planning with its choices");

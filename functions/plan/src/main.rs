@@ -19,6 +19,7 @@ async fn main() -> Result<(), Error> {
         logs: LogSink::new(clients::logs(&sdk), config.new_groups()),
         config,
         checkpoints,
+        lease: None,
     };
     run(service_fn(|event: LambdaEvent<Value>| {
         let deps = &deps;

@@ -7,12 +7,12 @@
 //! | claim | object id | `now_ms`, `mode`, `policy`, `span_bytes`, `retention_days`, `format` |
 //! | span | object id `#` span | `owner`, `geometry`, `sent_below`, `acked` (number set), `dup` (number set), `rj` (map: batch to refused indices), `progress` (JSON ledger) |
 
-use super::{Ack, CheckpointStore, TakenOver};
+use super::{Ack, CheckpointStore, Lease, TakenOver};
 use crate::error::ElbshipError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use elbship_core::checkpoint::{Claim, Rejections, SpanCheckpoint};
 use elbship_core::ledger::Ledger;
 use std::collections::HashMap;
@@ -147,7 +147,7 @@ impl DynamoCheckpoints {
 }
 
 impl CheckpointStore for DynamoCheckpoints {
-    async fn claim(&self, object_id: &str, proposed: Claim) -> Result<Claim, ElbshipError> {
+    async fn claim(&self, object_id: &str, proposed: Claim, lease: Option<&Lease>) -> Result<Claim, ElbshipError> {
         let fields: [(&str, AttributeValue); 7] = [
             ("now_ms", n(proposed.now_ms)),
             ("mode", s(proposed.mode.as_str())),
@@ -165,11 +165,29 @@ impl CheckpointStore for DynamoCheckpoints {
                 .expression_attribute_names(format!("#f{i}"), name)
                 .expression_attribute_values(format!(":v{i}"), value);
         }
-        let out = req
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .send()
-            .await
-            .map_err(|e| classify(&e, &format!("UpdateItem claim {object_id}")))?;
+        if let Some(lease) = lease {
+            sets.push("#lh = :lh, #lu = :lu".to_string());
+            req = req
+                .condition_expression("attribute_not_exists(#lh) OR #lh = :lh OR #lu < :now")
+                .expression_attribute_names("#lh", "lease_holder")
+                .expression_attribute_names("#lu", "lease_until")
+                .expression_attribute_values(":lh", s(&lease.holder))
+                .expression_attribute_values(":lu", n(lease.until_ms))
+                .expression_attribute_values(":now", n(lease.now_ms))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        }
+        let out = match req.update_expression(format!("SET {}", sets.join(", "))).send().await {
+            Ok(out) => out,
+            Err(e) if conditional_failed(&e) => {
+                let holder = match e.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(c)) => c.item(),
+                    _ => None,
+                };
+                let holder = holder.and_then(|i| i.get("lease_holder")).and_then(|v| v.as_s().ok());
+                return Err(ElbshipError::ObjectLeased { holder: holder.cloned().unwrap_or_else(|| "?".into()) });
+            }
+            Err(e) => return Err(classify(&e, &format!("UpdateItem claim {object_id}"))),
+        };
         claim_from(out.attributes().unwrap_or(&HashMap::new()))
     }
 

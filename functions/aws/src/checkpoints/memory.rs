@@ -1,7 +1,7 @@
 //! An in-memory [`CheckpointStore`] with the same semantics as the DynamoDB one (first claim wins, ownership
 //! fencing, acknowledgements recorded even when fenced out), for tests and for runs that need no durability.
 
-use super::{Ack, CheckpointStore, TakenOver};
+use super::{Ack, CheckpointStore, Lease, TakenOver};
 use crate::error::ElbshipError;
 use elbship_core::checkpoint::{Claim, SpanCheckpoint};
 use elbship_core::ledger::Ledger;
@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Debug, Default)]
 struct Spans {
     claims: HashMap<String, Claim>,
+    /// Holder and end of each object's lease.
+    leases: HashMap<String, (String, i64)>,
     spans: HashMap<String, (String, String, SpanCheckpoint)>,
     writes: u64,
 }
@@ -42,8 +44,18 @@ fn taken(key: &str) -> ElbshipError {
 }
 
 impl CheckpointStore for MemoryCheckpoints {
-    async fn claim(&self, object_id: &str, proposed: Claim) -> Result<Claim, ElbshipError> {
+    async fn claim(&self, object_id: &str, proposed: Claim, lease: Option<&Lease>) -> Result<Claim, ElbshipError> {
         let mut s = self.lock();
+        if let Some(lease) = lease {
+            match s.leases.get(object_id) {
+                Some((holder, until)) if *holder != lease.holder && *until >= lease.now_ms => {
+                    return Err(ElbshipError::ObjectLeased { holder: holder.clone() })
+                }
+                _ => {
+                    s.leases.insert(object_id.to_string(), (lease.holder.clone(), lease.until_ms));
+                }
+            }
+        }
         s.writes += 1;
         Ok(*s.claims.entry(object_id.to_string()).or_insert(proposed))
     }
@@ -114,6 +126,27 @@ impl CheckpointStore for MemoryCheckpoints {
 mod tests {
     use super::*;
     use elbship_core::checkpoint::Rejections;
+
+    #[tokio::test]
+    async fn a_lease_keeps_a_second_execution_out_until_it_runs_out() {
+        let store = MemoryCheckpoints::default();
+        let claim = Claim {
+            now_ms: 1,
+            mode: Default::default(),
+            policy: Default::default(),
+            span_bytes: 1,
+            retention_days: 0,
+            format: 2,
+        };
+        let lease = |holder: &str, now_ms| Lease { holder: holder.into(), now_ms, until_ms: now_ms + 100 };
+        assert!(store.claim("o", claim, Some(&lease("a", 0))).await.is_ok());
+        assert!(store.claim("o", claim, Some(&lease("a", 50))).await.is_ok(), "the holder again (a retry)");
+        let held = store.claim("o", claim, Some(&lease("b", 60))).await;
+        assert!(matches!(held, Err(ElbshipError::ObjectLeased { ref holder }) if holder == "a"), "{held:?}");
+        assert!(store.claim("o", claim, None).await.is_ok(), "the Standard route does not take leases");
+        assert!(store.claim("o", claim, Some(&lease("b", 151))).await.is_ok(), "a's lease ran out");
+        assert!(store.claim("o", claim, Some(&lease("a", 160))).await.is_err());
+    }
 
     #[tokio::test]
     async fn the_last_attempt_to_take_over_owns_the_span_and_the_older_one_is_fenced_out() {

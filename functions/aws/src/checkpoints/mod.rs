@@ -30,6 +30,19 @@ pub struct Ack {
     pub possibly_duplicated: bool,
 }
 
+/// A hold on an object version for one execution. Express executions are started at least once and their names
+/// are not unique, so a duplicated event could start two: the first to claim the object holds it until it ends
+/// (or its lease runs out, if it died), and the other ships nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The execution taking the object.
+    pub holder: String,
+    /// Now, epoch milliseconds.
+    pub now_ms: i64,
+    /// When the hold ends if it is not renewed: past the longest an execution can run.
+    pub until_ms: i64,
+}
+
 /// What taking a span over found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TakenOver {
@@ -41,8 +54,15 @@ pub struct TakenOver {
 
 /// A durable store of claims and span checkpoints.
 pub trait CheckpointStore: Send + Sync {
-    /// Stores `proposed` as the object's claim unless it has one; returns the claim in force.
-    fn claim(&self, object_id: &str, proposed: Claim) -> impl Future<Output = Result<Claim, ElbshipError>> + Send;
+    /// Stores `proposed` as the object's claim unless it has one; returns the claim in force. With a `lease`, the
+    /// same write also takes the object for `lease.holder` unless another holder's lease is still running
+    /// (`ObjectLeased`, and nothing is written).
+    fn claim(
+        &self,
+        object_id: &str,
+        proposed: Claim,
+        lease: Option<&Lease>,
+    ) -> impl Future<Output = Result<Claim, ElbshipError>> + Send;
 
     /// Makes `owner` the owner of span `key` (whose geometry is `geometry`) and returns what it held. A new span
     /// gets its first reservation, `sent_below = first_reservation`, in the same write. Fails with

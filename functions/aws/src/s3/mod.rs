@@ -10,12 +10,38 @@ use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 use elbship_core::job::{ObjectRef, S3Location};
 use std::io::Read;
+use std::sync::{Arc, Mutex};
 use tokio_util::io::SyncIoBridge;
 
 /// S3 access for the functions.
 #[derive(Debug, Clone)]
 pub struct Objects {
     client: aws_sdk_s3::Client,
+    /// With [`Objects::holding_small`]: the last small log object read, kept whole in memory.
+    held: Option<Held>,
+}
+
+/// Bytes `[pos, end)` of a held object, as a reader.
+struct Slice {
+    bytes: Arc<[u8]>,
+    pos: usize,
+    end: usize,
+}
+
+impl Read for Slice {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.end.saturating_sub(self.pos));
+        buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The small object an [`Objects`] keeps, and how small is small.
+#[derive(Debug, Clone)]
+struct Held {
+    max_bytes: u64,
+    last: Arc<Mutex<Option<(ObjectRef, Arc<[u8]>)>>>,
 }
 
 /// Classifies an SDK error: transient failures are retryable, 412 means the object changed, 404 that it is gone.
@@ -46,7 +72,37 @@ pub(crate) fn status<E>(e: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>)
 impl Objects {
     /// Wraps a client.
     pub fn new(client: aws_sdk_s3::Client) -> Self {
-        Objects { client }
+        Objects { client, held: None }
+    }
+
+    /// Wraps a client that reads a log object of at most `max_bytes` (by the size its event gave) with one GET,
+    /// keeps it in memory, and serves every later read of the same version from there: the function that plans
+    /// and ships a small object in one call reads it once.
+    pub fn holding_small(client: aws_sdk_s3::Client, max_bytes: u64) -> Self {
+        Objects { client, held: Some(Held { max_bytes, last: Arc::default() }) }
+    }
+
+    /// The object's bytes when it is small enough to hold: from memory, or read whole and kept.
+    async fn small(&self, o: &ObjectRef) -> Result<Option<Arc<[u8]>>, ElbshipError> {
+        let Some(held) = self.held.as_ref().filter(|h| o.size > 0 && o.size <= h.max_bytes) else {
+            return Ok(None);
+        };
+        if let Some((_, bytes)) = held.last.lock().ok().and_then(|l| l.clone()).filter(|(r, _)| r == o) {
+            return Ok(Some(bytes));
+        }
+        let (mut body, _) = self.get(o, 0, None).await?;
+        let bytes = tokio::task::spawn_blocking(move || {
+            let mut v = Vec::new();
+            body.read_to_end(&mut v).map(|_| v)
+        })
+        .await
+        .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", o.bucket, o.key)))?
+        .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", o.bucket, o.key)))?;
+        let bytes: Arc<[u8]> = bytes.into();
+        if let Ok(mut last) = held.last.lock() {
+            *last = Some((o.clone(), bytes.clone()));
+        }
+        Ok(Some(bytes))
     }
 
     /// One conditional GET of `[start, end)` (to the object's end when `end` is `None`): the body and the
@@ -83,6 +139,11 @@ impl Objects {
             if start >= end {
                 return Ok(Box::new(std::io::empty()));
             }
+        }
+        if let Some(bytes) = self.small(o).await? {
+            let len = bytes.len() as u64;
+            let (start, end) = range.unwrap_or((0, len));
+            return Ok(Box::new(Slice { bytes, pos: start.min(len) as usize, end: end.min(len) as usize }));
         }
         let (start, end) = range.map_or((0, None), |(s, e)| (s, Some(e)));
         let (body, end) = self.get(o, start, end).await?;

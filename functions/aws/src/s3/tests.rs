@@ -31,6 +31,27 @@ async fn ranged_reads_are_conditional_on_the_etag() {
 }
 
 #[tokio::test]
+async fn a_small_object_is_read_once_and_every_range_served_from_memory() {
+    let whole = mock!(Client::get_object)
+        .match_requests(|r| r.range().is_none() && r.if_match() == Some("\"e1\""))
+        .then_output(|| GetObjectOutput::builder().body(ByteStream::from_static(b"0123456789")).build());
+    let second = mock!(Client::get_object)
+        .match_requests(|r| r.if_match() == Some("\"e2\""))
+        .then_output(|| GetObjectOutput::builder().body(ByteStream::from_static(b"abcdefghij")).build());
+    let s3 = Objects::holding_small(mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&whole, &second]), 10);
+    let all = s3.open(&object(), None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read_all(all).await, b"0123456789");
+    let part = s3.open(&object(), Some((2, 6))).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read_all(part).await, b"2345");
+    assert_eq!(whole.num_calls(), 1);
+    // Another version is another object, read again.
+    let other = ObjectRef { etag: "\"e2\"".into(), ..object() };
+    let part = s3.open(&other, Some((1, 3))).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read_all(part).await, b"bc");
+    assert_eq!((whole.num_calls(), second.num_calls()), (1, 1));
+}
+
+#[tokio::test]
 async fn an_empty_range_makes_no_request() {
     let rule = mock!(Client::get_object).then_output(|| GetObjectOutput::builder().build());
     let s3 = Objects::new(mock_client!(aws_sdk_s3, [&rule]));

@@ -42,8 +42,29 @@ async fn the_first_claim_wins() {
         })
         .then_output(|| UpdateItemOutput::builder().set_attributes(Some(stored_claim())).build());
     let store = DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, [&rule]), "t");
-    let c = store.claim("o", claim()).await.unwrap_or_else(|e| panic!("{e}"));
+    let c = store.claim("o", claim(), None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((c.now_ms, c.mode, c.policy, c.span_bytes), (5, MessageMode::Raw, OldEventPolicy::Reject, 64));
+}
+
+#[tokio::test]
+async fn a_lease_is_taken_by_the_claim_write_and_a_held_object_names_its_holder() {
+    let held = mock!(Client::update_item)
+        .match_requests(|r| {
+            r.condition_expression() == Some("attribute_not_exists(#lh) OR #lh = :lh OR #lu < :now")
+                && r.expression_attribute_values().and_then(|v| v.get(":lh")) == Some(&s("exec-b"))
+        })
+        .then_error(|| {
+            UpdateItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder()
+                    .item("lease_holder", s("exec-a"))
+                    .item("lease_until", n(99))
+                    .build(),
+            )
+        });
+    let store = DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, [&held]), "t");
+    let lease = Lease { holder: "exec-b".into(), now_ms: 5, until_ms: 10 };
+    let r = store.claim("o", claim(), Some(&lease)).await;
+    assert!(matches!(r, Err(ElbshipError::ObjectLeased { ref holder }) if holder == "exec-a"), "{r:?}");
 }
 
 #[tokio::test]

@@ -1,0 +1,93 @@
+//! The object function: the Express route's one call per small object.
+//!
+//! It claims the object for its Express execution (a lease taken by the same DynamoDB write as the claim: Express
+//! starts are at least once and their names are not unique, so a duplicated event can start a second execution,
+//! which finds the object held and ships nothing), then plans, ships and verifies it in process with the code,
+//! checkpoints and ledger of the Standard route, reading the object from S3 once. A retry of the call after a
+//! crash is the same execution, holds the lease, and resumes from the checkpoints.
+//!
+//! When it cannot finish (any failure left after its own retries), it hands the object to the Standard state
+//! machine (`StartExecution`, named from the object, so idempotent), whose retries and `--retry-failed` finish
+//! it from the same checkpoints; the Express execution then succeeds with the outcome `escalated` and that
+//! execution's ARN. Only when the hand-over itself fails does the Express execution fail.
+
+use elbship_aws::checkpoints::{CheckpointStore, Lease};
+use elbship_aws::error::ElbshipError;
+use elbship_aws::sfn::{start_object, StartOutcome};
+use elbship_core::job::{ShipInput, SpanResult, VerifyInput};
+use elbship_core::route::{ObjectInput, ObjectOutcome, LEASE_MS};
+use elbship_plan::PlanDeps;
+use elbship_ship::{Invocation, ShipDeps};
+use elbship_verify::VerifyDeps;
+
+/// What the object function works with: what plan, ship and verify each need, and the Standard state machine.
+#[derive(Debug, Clone)]
+pub struct ObjectDeps<C> {
+    /// For planning (its `lease` is set per call).
+    pub plan: PlanDeps<C>,
+    /// For shipping.
+    pub ship: ShipDeps<C>,
+    /// For verifying.
+    pub verify: VerifyDeps<C>,
+    /// Step Functions, for the hand-over.
+    pub sfn: aws_sdk_sfn::Client,
+    /// The Standard state machine.
+    pub standard_arn: String,
+}
+
+/// Plans, ships and verifies one object, or hands it to the Standard state machine.
+pub async fn handle<C: CheckpointStore + Clone>(
+    input: ObjectInput,
+    deps: &ObjectDeps<C>,
+    invocation: &Invocation,
+    now_ms: i64,
+) -> Result<ObjectOutcome, ElbshipError> {
+    let lease = Lease { holder: input.execution.clone(), now_ms, until_ms: now_ms + LEASE_MS };
+    match Box::pin(ship_whole(&input, deps, invocation, lease, now_ms)).await {
+        Ok(outcome) => Ok(outcome),
+        Err(ElbshipError::ObjectLeased { holder }) => {
+            tracing::info!(key = input.plan.object.key, holder, "held by another execution: a duplicated event");
+            Ok(ObjectOutcome::Duplicate { holder })
+        }
+        Err(e @ ElbshipError::NotALog { .. }) => Err(e),
+        Err(e) => escalate(&input, deps, e).await,
+    }
+}
+
+async fn ship_whole<C: CheckpointStore + Clone>(
+    input: &ObjectInput,
+    deps: &ObjectDeps<C>,
+    invocation: &Invocation,
+    lease: Lease,
+    now_ms: i64,
+) -> Result<ObjectOutcome, ElbshipError> {
+    let plan_deps = PlanDeps { lease: Some(lease), ..deps.plan.clone() };
+    let planned = elbship_plan::handle(input.plan.clone(), &plan_deps, now_ms).await?;
+    let mut results = Vec::with_capacity(planned.spans.len());
+    for span in &planned.spans {
+        let ship = ShipInput { job: planned.job.clone(), span: span.clone() };
+        results.push(SpanResult::Shipped(Box::pin(elbship_ship::handle(ship, &deps.ship, invocation)).await?));
+    }
+    let verify = VerifyInput { job: planned.job, spans: planned.spans, summary: planned.summary, results };
+    let verified = elbship_verify::handle(verify, &deps.verify).await?;
+    Ok(ObjectOutcome::Verified(Box::new(verified)))
+}
+
+async fn escalate<C>(
+    input: &ObjectInput,
+    deps: &ObjectDeps<C>,
+    error: ElbshipError,
+) -> Result<ObjectOutcome, ElbshipError> {
+    let object = &input.plan.object;
+    tracing::warn!(key = object.key, error = error.name(), %error, "handing the object to the Standard state machine");
+    match start_object(&deps.sfn, &deps.standard_arn, object, input.plan.options).await {
+        Ok(StartOutcome::Started { execution_arn, .. } | StartOutcome::AlreadyStarted { execution_arn, .. }) => {
+            Ok(ObjectOutcome::Escalated { execution_arn, error: error.name().to_string(), cause: error.to_string() })
+        }
+        Ok(StartOutcome::Skipped { reason, .. }) => Err(ElbshipError::BadInput(reason)),
+        Err(start) => {
+            tracing::error!(key = object.key, error = %start, "the hand-over failed: this execution fails");
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The object function with the real SDK (aws-smithy-mocks) and the in-memory checkpoint store: a small object is
+//! read once, shipped and verified in one call; a second execution for the same object (a duplicated event) ships
+//! nothing; an object that cannot be finished here is handed to the Standard state machine.
+
+use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
+use aws_sdk_cloudwatchlogs::operation::put_log_events::{PutLogEventsError, PutLogEventsOutput};
+use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_sfn::operation::start_execution::StartExecutionOutput;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use elbship_aws::checkpoints::memory::MemoryCheckpoints;
+use elbship_aws::config::Config;
+use elbship_aws::logs::{LogSink, NewGroups, SendPolicy};
+use elbship_aws::s3::Objects;
+use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
+use elbship_core::route::{ObjectInput, ObjectOutcome};
+use elbship_object::{handle, ObjectDeps};
+use elbship_plan::PlanDeps;
+use elbship_ship::{Invocation, ShipDeps};
+use elbship_verify::VerifyDeps;
+use std::time::Duration;
+
+const KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2015/05/13/123456789012_elasticloadbalancing_us-east-1_my-lb_20150513T2340Z_10.0.0.1_abc.log";
+const NOW: i64 = 1_431_560_383_945 + 60_000;
+const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:elbship";
+
+fn text() -> Vec<u8> {
+    include_bytes!("../../core/fixtures/clb_access.log").to_vec()
+}
+
+fn input(execution: &str) -> ObjectInput {
+    let object = ObjectRef { bucket: "b".into(), key: KEY.into(), size: text().len() as u64, etag: "e".into() };
+    ObjectInput { plan: PlanInput { object, options: ShipOptions::default() }, execution: execution.into() }
+}
+
+struct Mocks {
+    get: Rule,
+    put: Rule,
+    start: Rule,
+}
+
+fn mocks(put: Rule) -> Mocks {
+    let get = mock!(aws_sdk_s3::Client::get_object)
+        .then_output(|| GetObjectOutput::builder().body(ByteStream::from(text())).build());
+    let start = mock!(aws_sdk_sfn::Client::start_execution).then_output(|| {
+        StartExecutionOutput::builder()
+            .execution_arn(format!("{SM}:standard"))
+            .start_date(aws_smithy_types::DateTime::from_secs(0))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+    });
+    Mocks { get, put, start }
+}
+
+fn deps(m: &Mocks, checkpoints: &MemoryCheckpoints) -> ObjectDeps<MemoryCheckpoints> {
+    let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
+        .then_output(|| DescribeLogGroupsOutput::builder().build());
+    let s3 = Objects::holding_small(mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&m.get]), 1 << 20);
+    let logs = LogSink::new(
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&m.put, &describe]),
+        NewGroups::default(),
+    );
+    let config = Config::from_lookup(|_| None).unwrap_or_else(|e| panic!("{e}"));
+    let send = SendPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(2),
+        attempt_timeout: Duration::from_secs(5),
+    };
+    ObjectDeps {
+        ship: ShipDeps { objects: s3.clone(), logs: logs.clone(), checkpoints: checkpoints.clone(), send },
+        verify: VerifyDeps { objects: s3.clone(), checkpoints: checkpoints.clone() },
+        sfn: mock_client!(aws_sdk_sfn, [&m.start]),
+        standard_arn: SM.into(),
+        plan: PlanDeps { objects: s3, logs, config, checkpoints: checkpoints.clone(), lease: None },
+    }
+}
+
+fn invocation() -> Invocation {
+    Invocation { owner: "worker".into(), give_up_at: tokio::time::Instant::now() + Duration::from_secs(30) }
+}
+
+fn accepted() -> Rule {
+    mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).then_output(|| PutLogEventsOutput::builder().build())
+}
+
+#[tokio::test]
+async fn a_small_object_is_read_once_shipped_and_verified_in_one_call() {
+    let m = mocks(accepted());
+    let out = handle(input("exec-1"), &deps(&m, &MemoryCheckpoints::default()), &invocation(), NOW).await;
+    let Ok(ObjectOutcome::Verified(v)) = out else { panic!("{out:?}") };
+    assert_eq!((v.ledger.lines_read, v.ledger.lines_delivered), (4, 4));
+    assert_eq!((m.get.num_calls(), m.put.num_calls(), m.start.num_calls()), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_second_execution_for_the_same_object_ships_nothing() {
+    let m = mocks(accepted());
+    let checkpoints = MemoryCheckpoints::default();
+    let d = deps(&m, &checkpoints);
+    assert!(matches!(handle(input("exec-1"), &d, &invocation(), NOW).await, Ok(ObjectOutcome::Verified(_))));
+    let again = handle(input("exec-2"), &d, &invocation(), NOW + 1_000).await;
+    assert_eq!(again.ok(), Some(ObjectOutcome::Duplicate { holder: "exec-1".into() }));
+    // The first execution's own retry holds the lease and finds every batch acknowledged.
+    let retry = handle(input("exec-1"), &d, &invocation(), NOW + 2_000).await;
+    assert!(matches!(retry, Ok(ObjectOutcome::Verified(ref v)) if v.ledger.lines_delivered == 4), "{retry:?}");
+    assert_eq!(m.put.num_calls(), 1, "nothing sent twice");
+}
+
+#[tokio::test]
+async fn an_object_that_cannot_be_finished_here_is_handed_to_the_standard_state_machine() {
+    let refused = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).then_error(|| {
+        PutLogEventsError::InvalidParameterException(InvalidParameterException::builder().message("no").build())
+    });
+    let m = mocks(refused);
+    let out = handle(input("exec-1"), &deps(&m, &MemoryCheckpoints::default()), &invocation(), NOW).await;
+    let Ok(ObjectOutcome::Escalated { execution_arn, error, .. }) = out else { panic!("{out:?}") };
+    assert_eq!((execution_arn.as_str(), error.as_str()), (format!("{SM}:standard").as_str(), "LogsRefused"));
+    assert_eq!(m.start.num_calls(), 1);
+}
