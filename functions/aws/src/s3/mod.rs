@@ -21,6 +21,9 @@ pub struct Objects {
     held: Option<Held>,
 }
 
+/// An object version and its bytes.
+type HeldObject = (ObjectRef, Arc<[u8]>);
+
 /// Bytes `[pos, end)` of a held object, as a reader.
 struct Slice {
     bytes: Arc<[u8]>,
@@ -41,7 +44,7 @@ impl Read for Slice {
 #[derive(Debug, Clone)]
 struct Held {
     max_bytes: u64,
-    last: Arc<Mutex<Option<(ObjectRef, Arc<[u8]>)>>>,
+    last: Arc<Mutex<Option<HeldObject>>>,
 }
 
 /// Classifies an SDK error: transient failures are retryable, 412 means the object changed, 404 that it is gone.
