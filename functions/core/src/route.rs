@@ -42,9 +42,8 @@ pub fn route(size: u64, express_max_bytes: u64, express_available: bool) -> Rout
 /// The Express state machine's input to the object function: the object, its options, and the execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectInput {
-    /// The object and options, as the Standard state machine takes them.
-    #[serde(flatten)]
-    pub plan: PlanInput,
+    /// The object and options: the execution's input, as the Standard state machine takes it.
+    pub input: PlanInput,
     /// The Express execution (`$$.Execution.Id`): the holder of the object's lease.
     pub execution: String,
 }
@@ -85,14 +84,15 @@ mod tests {
     #[test]
     fn the_input_is_the_standard_input_with_the_execution() {
         let input = ObjectInput {
-            plan: PlanInput {
+            input: PlanInput {
                 object: ObjectRef { bucket: "b".into(), key: "k".into(), size: 3, etag: "e".into() },
                 options: ShipOptions::default(),
             },
             execution: "arn:x".into(),
         };
         let v = serde_json::to_value(&input).unwrap_or_default();
-        assert_eq!(v, serde_json::json!({"bucket": "b", "key": "k", "size": 3, "etag": "e", "execution": "arn:x"}));
+        let object = serde_json::json!({"bucket": "b", "key": "k", "size": 3, "etag": "e"});
+        assert_eq!(v, serde_json::json!({"input": object, "execution": "arn:x"}));
         assert_eq!(serde_json::from_value::<ObjectInput>(v).ok(), Some(input));
         let d = serde_json::to_value(ObjectOutcome::Duplicate { holder: "h".into() }).unwrap_or_default();
         assert_eq!(d, serde_json::json!({"outcome": "duplicate", "holder": "h"}));

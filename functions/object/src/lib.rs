@@ -46,7 +46,7 @@ pub async fn handle<C: CheckpointStore + Clone>(
     match Box::pin(ship_whole(&input, deps, invocation, lease, now_ms)).await {
         Ok(outcome) => Ok(outcome),
         Err(ElbshipError::ObjectLeased { holder }) => {
-            tracing::info!(key = input.plan.object.key, holder, "held by another execution: a duplicated event");
+            tracing::info!(key = input.input.object.key, holder, "held by another execution: a duplicated event");
             Ok(ObjectOutcome::Duplicate { holder })
         }
         Err(e @ ElbshipError::NotALog { .. }) => Err(e),
@@ -62,7 +62,7 @@ async fn ship_whole<C: CheckpointStore + Clone>(
     now_ms: i64,
 ) -> Result<ObjectOutcome, ElbshipError> {
     let plan_deps = PlanDeps { lease: Some(lease), ..deps.plan.clone() };
-    let planned = elbship_plan::handle(input.plan.clone(), &plan_deps, now_ms).await?;
+    let planned = elbship_plan::handle(input.input.clone(), &plan_deps, now_ms).await?;
     let mut results = Vec::with_capacity(planned.spans.len());
     for span in &planned.spans {
         let ship = ShipInput { job: planned.job.clone(), span: span.clone() };
@@ -78,9 +78,9 @@ async fn escalate<C>(
     deps: &ObjectDeps<C>,
     error: ElbshipError,
 ) -> Result<ObjectOutcome, ElbshipError> {
-    let object = &input.plan.object;
+    let object = &input.input.object;
     tracing::warn!(key = object.key, error = error.name(), %error, "handing the object to the Standard state machine");
-    match start_object(&deps.sfn, &deps.standard_arn, object, input.plan.options).await {
+    match start_object(&deps.sfn, &deps.standard_arn, object, input.input.options).await {
         Ok(StartOutcome::Started { execution_arn, .. } | StartOutcome::AlreadyStarted { execution_arn, .. }) => {
             Ok(ObjectOutcome::Escalated { execution_arn, error: error.name().to_string(), cause: error.to_string() })
         }

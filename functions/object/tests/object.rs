@@ -31,7 +31,7 @@ fn text() -> Vec<u8> {
 
 fn input(execution: &str) -> ObjectInput {
     let object = ObjectRef { bucket: "b".into(), key: KEY.into(), size: text().len() as u64, etag: "e".into() };
-    ObjectInput { plan: PlanInput { object, options: ShipOptions::default() }, execution: execution.into() }
+    ObjectInput { input: PlanInput { object, options: ShipOptions::default() }, execution: execution.into() }
 }
 
 struct Mocks {

@@ -1,19 +1,33 @@
 //! The start function: an S3 "Object Created" event (from EventBridge, or a classic notification with several
 //! records, straight or through SQS, SNS or both) starts one state machine execution per log object, named from
-//! bucket, key and ETag, so a duplicated event ships nothing twice. The ELB test file, keys that are not logs and
-//! S3's `s3:TestEvent` start nothing and are logged as skipped.
+//! bucket, key and ETag. A small object (by the size in its event) takes the Express state machine, any other the
+//! Standard one ([`route`]). A duplicated event ships nothing twice: the Standard name is unique, and on the
+//! Express route the object function's lease stops the second execution. The ELB test file, keys that are not
+//! logs and S3's `s3:TestEvent` start nothing and are logged as skipped.
 
 use elbship_aws::error::ElbshipError;
 use elbship_aws::sfn::{start_object, StartOutcome};
 use elbship_core::job::ShipOptions;
+use elbship_core::route::{route, Route};
 use elbship_core::s3_event::objects_in_event;
 use serde_json::Value;
+
+/// The state machines objects are started on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routes {
+    /// The Standard state machine.
+    pub standard: String,
+    /// The Express state machine, when there is one.
+    pub express: Option<String>,
+    /// The largest object that takes the Express route.
+    pub express_max_bytes: u64,
+}
 
 /// Starts an execution for every log object in `event`.
 pub async fn handle(
     event: &Value,
     sfn: &aws_sdk_sfn::Client,
-    state_machine_arn: &str,
+    routes: &Routes,
 ) -> Result<Vec<StartOutcome>, ElbshipError> {
     let objects = objects_in_event(event).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
     if objects.is_empty() {
@@ -21,7 +35,13 @@ pub async fn handle(
     }
     let mut outcomes = Vec::with_capacity(objects.len());
     for object in &objects {
-        let outcome = start_object(sfn, state_machine_arn, object, ShipOptions::default()).await?;
+        let (chosen, arn) =
+            match (route(object.size, routes.express_max_bytes, routes.express.is_some()), &routes.express) {
+                (Route::Express, Some(express)) => (Route::Express, express),
+                _ => (Route::Standard, &routes.standard),
+            };
+        tracing::debug!(key = object.key, size = object.size, route = ?chosen, "routing");
+        let outcome = start_object(sfn, arn, object, ShipOptions::default()).await?;
         match &outcome {
             StartOutcome::Skipped { key, reason } => tracing::info!(key, reason, "skipped: not a log"),
             StartOutcome::Started { key, execution_arn } => tracing::info!(key, execution_arn, "started"),
@@ -43,6 +63,43 @@ mod tests {
 
     const KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/27/conn_log_123456789012_elasticloadbalancing_us-east-1_app.lb.50dc6c495c0c9188_20261127T1000Z_10.0.0.1_abc.log.gz";
     const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:elbship";
+    const EXPRESS: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:elbship-express";
+
+    fn routes() -> Routes {
+        Routes { standard: SM.into(), express: Some(EXPRESS.into()), express_max_bytes: 100 }
+    }
+
+    fn started() -> StartExecutionOutput {
+        StartExecutionOutput::builder()
+            .execution_arn("a")
+            .start_date(aws_smithy_types::DateTime::from_secs(0))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[tokio::test]
+    async fn small_objects_go_express_and_large_or_unsized_ones_standard() {
+        let express = mock!(aws_sdk_sfn::Client::start_execution)
+            .match_requests(|r| r.state_machine_arn() == Some(EXPRESS))
+            .then_output(started);
+        let standard = mock!(aws_sdk_sfn::Client::start_execution)
+            .match_requests(|r| r.state_machine_arn() == Some(SM))
+            .then_output(started);
+        let sfn = mock_client!(aws_sdk_sfn, aws_smithy_mocks::RuleMode::MatchAny, [&express, &standard]);
+        let records: Vec<Value> = [100, 101, 0]
+            .iter()
+            .map(|size| {
+                json!({"eventSource": "aws:s3", "s3": {"bucket": {"name": "b"},
+                "object": {"key": KEY.replace("_abc.", &format!("_s{size}.")), "size": size, "eTag": "e"}}})
+            })
+            .collect();
+        let out = handle(&json!({ "Records": records }), &sfn, &routes()).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.len(), 3);
+        assert_eq!((express.num_calls(), standard.num_calls()), (1, 2));
+        let none = Routes { express: None, ..routes() };
+        handle(&json!({ "Records": records[..1] }), &sfn, &none).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((express.num_calls(), standard.num_calls()), (1, 3), "no Express state machine: all Standard");
+    }
 
     #[tokio::test]
     async fn a_test_event_starts_nothing_and_is_no_error() {
@@ -55,7 +112,7 @@ mod tests {
         });
         let sfn = mock_client!(aws_sdk_sfn, [&start]);
         let test = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"});
-        assert_eq!(handle(&test, &sfn, SM).await.ok(), Some(vec![]));
+        assert_eq!(handle(&test, &sfn, &routes()).await.ok(), Some(vec![]));
         assert_eq!(start.num_calls(), 0);
     }
 
@@ -74,7 +131,7 @@ mod tests {
         let n = json!({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "b"},
             "object": {"key": KEY, "size": 9, "eTag": "e"}}}]});
         let sqs = json!({"Records": [{"eventSource": "aws:sqs", "body": n.to_string()}]});
-        let out = handle(&sqs, &sfn, SM).await.unwrap_or_else(|e| panic!("{e}"));
+        let out = handle(&sqs, &sfn, &routes()).await.unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(&out[..], [StartOutcome::Started { .. }]), "{out:?}");
         assert_eq!(start.num_calls(), 1);
     }
