@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 
 export interface ElbshipAlarmsProps {
   readonly stateMachine: StateMachine;
+  readonly expressStateMachine: StateMachine;
   readonly start: IFunction;
   readonly deadLetterQueue: IQueue;
   readonly email?: string;
@@ -28,6 +29,9 @@ export class ElbshipAlarms extends Construct {
       ['executions-failed', 'An execution failed: a line could not be accounted for, or an object is corrupt', sm.metricFailed({ period })],
       ['executions-timed-out', 'An execution timed out', sm.metricTimedOut({ period })],
       ['executions-aborted', 'An execution was aborted', sm.metricAborted({ period })],
+      ['express-executions-failed', 'An Express execution failed and could not hand its object to the Standard state machine',
+        props.expressStateMachine.metricFailed({ period })],
+      ['express-executions-timed-out', 'An Express execution timed out (5 minutes)', props.expressStateMachine.metricTimedOut({ period })],
       ['start-errors', 'The start function failed on an S3 event', props.start.metricErrors({ period })],
       ['dead-letters', 'S3 events that started nothing are waiting in the dead-letter queue',
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period })],

@@ -17,6 +17,11 @@ export interface ElbshipConfig {
   readonly oldEventPolicy?: 'reject' | 'restamp';
   /** Uncompressed bytes per span, e.g. `128MiB` (default). */
   readonly spanSize?: string;
+  /**
+   * Objects up to this size (as their S3 event gives it, e.g. `4MiB`, the default) take the Express state machine:
+   * one call of the object function. `0` sends every object through the Standard state machine.
+   */
+  readonly expressMaxBytes?: string;
   /** Spans shipped at once, 1-40 (default 10). */
   readonly mapConcurrency?: number;
   /** Concurrent PutLogEvents per span, 1-64 (default 8). */
@@ -53,7 +58,7 @@ export function logGroupPrefix(template: string): string {
 const NUMBERS = ['mapConcurrency', 'sendConcurrency', 'targetRetentionDays', 'functionLogRetentionDays'] as const;
 const STRINGS = [
   'sourceBucketName', 'keyPrefix', 'logGroupTemplate', 'logStreamTemplate', 'messageMode', 'oldEventPolicy',
-  'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture', 'logGroupClass',
+  'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture', 'logGroupClass', 'expressMaxBytes',
 ] as const;
 
 /** Reads `-c elbship:<name>=value` context into a config. */

@@ -73,11 +73,18 @@ export class ElbshipStack extends Stack {
     });
     const f = this.functions;
     this.workflow = new Workflow(this, 'workflow', {
-      plan: f.plan, ship: f.ship, verify: f.verify, logRetention: functionRetention as RetentionDays, logKey, tracing,
+      plan: f.plan, ship: f.ship, verify: f.verify, object: f.object, logRetention: functionRetention as RetentionDays, logKey, tracing,
     });
     const sm = this.workflow.stateMachine;
-    f.start.addEnvironment('ELBSHIP_STATE_MACHINE_ARN', sm.stateMachineArn);
-    sm.grantStartExecution(f.start);
+    const express = this.workflow.expressStateMachine;
+    for (const fn of [f.start, f.object]) {
+      fn.addEnvironment('ELBSHIP_STATE_MACHINE_ARN', sm.stateMachineArn);
+      sm.grantStartExecution(fn); // start: large objects; object: the hand-over of what it cannot finish
+    }
+    f.start.addEnvironment('ELBSHIP_EXPRESS_STATE_MACHINE_ARN', express.stateMachineArn);
+    f.start.addEnvironment('ELBSHIP_EXPRESS_MAX_BYTES', c.expressMaxBytes ?? '4MiB');
+    f.object.addEnvironment('ELBSHIP_EXPRESS_MAX_BYTES', c.expressMaxBytes ?? '4MiB');
+    express.grantStartExecution(f.start);
 
     // Least privilege: the log prefix of the source bucket, the staging prefix, the configured log groups.
     const sourceObjects = this.buckets.source.arnForObjects(`${c.keyPrefix ?? '*'}AWSLogs/*`);
@@ -99,16 +106,30 @@ export class ElbshipStack extends Stack {
       resources: [groupArn],
     }));
     f.verify.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [stagingObjects] }));
+    // The object function does what plan, ship and verify do, for small objects.
+    f.object.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects, stagingObjects] }));
+    f.object.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [stagingObjects] }));
+    f.object.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${groupArn}:log-stream:*`] }));
+    f.object.addToRolePolicy(new PolicyStatement({
+      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutRetentionPolicy'],
+      resources: [groupArn],
+    }));
+    f.object.addToRolePolicy(new PolicyStatement({
+      actions: ['logs:DescribeLogGroups'],
+      resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`],
+    }));
+    this.checkpoints.grant(f.object, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
     this.checkpoints.grant(f.plan, ['dynamodb:UpdateItem']);
     this.checkpoints.grant(f.ship, ['dynamodb:UpdateItem']);
     this.checkpoints.grant(f.verify, ['dynamodb:GetItem']);
 
     this.trigger = new ObjectCreatedTrigger(this, 'trigger', { bucket: this.buckets.source, keyPrefix: c.keyPrefix, start: f.start });
     this.alarms = new ElbshipAlarms(this, 'alarms', {
-      stateMachine: sm, start: f.start, deadLetterQueue: this.trigger.deadLetterQueue, email: c.alarmEmail,
+      stateMachine: sm, expressStateMachine: express, start: f.start, deadLetterQueue: this.trigger.deadLetterQueue, email: c.alarmEmail,
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: sm.stateMachineArn, description: 'export ELBSHIP_STATE_MACHINE_ARN=<this> for elbship ship' });
+    new CfnOutput(this, 'ExpressStateMachineArn', { value: express.stateMachineArn, description: 'Small objects (ELBSHIP_EXPRESS_MAX_BYTES) go here' });
     new CfnOutput(this, 'SourceBucketName', { value: this.buckets.source.bucketName, description: 'Point ELB access logging here' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.trigger.deadLetterQueue.queueUrl });
     this.suppressNagFindings(tracing);
@@ -117,7 +138,7 @@ export class ElbshipStack extends Stack {
   /** Each accepted cdk-nag finding, with the reason it is right here. */
   private suppressNagFindings(tracing: boolean): void {
     const f = this.functions;
-    for (const fn of [f.start, f.plan, f.ship, f.verify]) {
+    for (const fn of [f.start, f.plan, f.ship, f.verify, f.object]) {
       NagSuppressions.addResourceSuppressions(fn, [
         { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] },
         { id: 'AwsSolutions-IAM5', reason: 'Object ARNs are scoped to the log prefix of the source bucket and the staging prefix; log group ARNs to the configured group prefix (any stream in them); DescribeLogGroups authorizes only on log-group:*; X-Ray has no resource-level permissions.' },
@@ -126,6 +147,10 @@ export class ElbshipStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.workflow.stateMachine, [
       { id: 'AwsSolutions-IAM5', reason: 'lambda:InvokeFunction on the three functions and their versions (:*), granted by grantInvoke; log delivery and X-Ray actions have no resource-level permissions.' },
       ...(tracing ? [] : [{ id: 'AwsSolutions-SF2', reason: 'X-Ray is optional (context elbship:tracing=true); the execution history already records every state.' }]),
+    ], true);
+    NagSuppressions.addResourceSuppressions(this.workflow.expressStateMachine, [
+      { id: 'AwsSolutions-IAM5', reason: 'lambda:InvokeFunction on the object function and its versions (:*), granted by grantInvoke; log delivery and X-Ray actions have no resource-level permissions.' },
+      ...(tracing ? [] : [{ id: 'AwsSolutions-SF2', reason: 'X-Ray is optional (context elbship:tracing=true); every Express execution is logged with its data.' }]),
     ], true);
     NagSuppressions.addResourceSuppressions(this.buckets.staging, [
       { id: 'AwsSolutions-S1', reason: 'The staging bucket holds short-lived span indexes written and deleted by elbship only; access logs would add nothing.' },

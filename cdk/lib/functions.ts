@@ -1,4 +1,4 @@
-/** The four Rust Lambda functions, built by cargo-lambda from the workspace, each with its own log group. */
+/** The five Rust Lambda functions, built by cargo-lambda from the workspace, each with its own log group. */
 import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { IKey } from 'aws-cdk-lib/aws-kms';
@@ -25,12 +25,14 @@ interface Spec {
   readonly description: string;
 }
 
-const SPECS: Record<'start' | 'plan' | 'ship' | 'verify', Spec> = {
+const SPECS: Record<'start' | 'plan' | 'ship' | 'verify' | 'object', Spec> = {
   start: { binary: 'elbship-start', memoryMb: 256, timeout: Duration.minutes(1), description: 'elbship: S3 Object Created -> one execution per log object' },
   // 1,769 MB is one full vCPU: plan inflates the whole object once.
   plan: { binary: 'elbship-plan', memoryMb: 1769, timeout: Duration.minutes(15), description: 'elbship: read the object once, count lines, cut spans' },
   ship: { binary: 'elbship-ship', memoryMb: 1769, timeout: Duration.minutes(15), description: 'elbship: ship one span to CloudWatch Logs' },
   verify: { binary: 'elbship-verify', memoryMb: 256, timeout: Duration.minutes(1), description: 'elbship: prove every line is accounted for' },
+  // The Express route: small objects only (ELBSHIP_EXPRESS_MAX_BYTES), inside Express's 5 minutes with a retry.
+  object: { binary: 'elbship-object', memoryMb: 256, timeout: Duration.minutes(2), description: 'elbship: plan, ship and verify one small object in one call' },
 };
 
 export class ElbshipFunctions extends Construct {
@@ -38,6 +40,7 @@ export class ElbshipFunctions extends Construct {
   readonly plan: RustFunction;
   readonly ship: RustFunction;
   readonly verify: RustFunction;
+  readonly object: RustFunction;
 
   constructor(scope: Construct, id: string, props: ElbshipFunctionsProps) {
     super(scope, id);
@@ -66,5 +69,6 @@ export class ElbshipFunctions extends Construct {
     this.plan = make('plan');
     this.ship = make('ship');
     this.verify = make('verify');
+    this.object = make('object');
   }
 }

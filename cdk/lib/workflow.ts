@@ -1,20 +1,26 @@
-/** The Standard state machine, from `statemachine/elbship.asl.json` with the function ARNs substituted. */
+/**
+ * The state machines: Standard from `statemachine/elbship.asl.json` (plan, Map of ship workers, verify) and
+ * Express from `statemachine/elbship-express.asl.json` (one call of the object function, for small objects), with
+ * the function ARNs substituted.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, LogGroupClass, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 /** The definition file both this app and the local stack run. */
 export const DEFINITION_FILE = path.join(__dirname, '..', '..', 'statemachine', 'elbship.asl.json');
+export const EXPRESS_DEFINITION_FILE = path.join(__dirname, '..', '..', 'statemachine', 'elbship-express.asl.json');
 
 export interface WorkflowProps {
   readonly plan: IFunction;
   readonly ship: IFunction;
   readonly verify: IFunction;
+  readonly object: IFunction;
   readonly logRetention: RetentionDays;
   readonly logKey?: IKey;
   readonly tracing: boolean;
@@ -22,6 +28,7 @@ export interface WorkflowProps {
 
 export class Workflow extends Construct {
   readonly stateMachine: StateMachine;
+  readonly expressStateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
@@ -46,5 +53,23 @@ export class Workflow extends Construct {
     for (const fn of [props.plan, props.ship, props.verify]) {
       fn.grantInvoke(this.stateMachine);
     }
+    // Express executions are visible in the console only through their logs: every one is logged, with its input
+    // and output (the verified ledger), to a log group of the Infrequent Access class (half the ingestion price;
+    // the console and Logs Insights read it).
+    const expressLogs = new LogGroup(this, 'express-logs', {
+      retention: props.logRetention,
+      encryptionKey: props.logKey,
+      logGroupClass: LogGroupClass.INFREQUENT_ACCESS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.expressStateMachine = new StateMachine(this, 'express-state-machine', {
+      stateMachineType: StateMachineType.EXPRESS,
+      comment: 'elbship, Express route: one small ELB log object in one call; what it cannot finish goes Standard',
+      definitionBody: DefinitionBody.fromString(fs.readFileSync(EXPRESS_DEFINITION_FILE, 'utf8')),
+      definitionSubstitutions: { ObjectFunctionArn: props.object.functionArn },
+      logs: { destination: expressLogs, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: props.tracing,
+    });
+    props.object.grantInvoke(this.expressStateMachine);
   }
 }

@@ -1,7 +1,7 @@
 /** Assertion tests: resources, properties, IAM statements, the EventBridge pattern, the deployed definition. */
 import * as fs from 'fs';
 import { Match } from 'aws-cdk-lib/assertions';
-import { DEFINITION_FILE } from '../lib/workflow';
+import { DEFINITION_FILE, EXPRESS_DEFINITION_FILE } from '../lib/workflow';
 import { synth } from './synth';
 
 const GROUP_ARN = 'arn:${AWS::Partition}:logs:eu-west-1:111122223333:log-group:/elbship/*';
@@ -24,16 +24,16 @@ function actionsOn(sts: any[]): Record<string, string[]> {
 describe('the elbship stack', () => {
   const { template } = synth();
 
-  test('four arm64 provided.al2023 functions, each with its own log group and retention', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 4 + 1 /* CDK's bucket-notifications handler */);
+  test('five arm64 provided.al2023 functions, each with its own log group and retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 5 + 1 /* CDK's bucket-notifications handler */);
     const rust = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'provided.al2023' } });
-    expect(Object.keys(rust)).toHaveLength(4);
+    expect(Object.keys(rust)).toHaveLength(5);
     for (const fn of Object.values(rust) as any[]) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Handler).toBe('bootstrap');
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 7);
   });
 
   test('functions get the documented configuration', () => {
@@ -53,10 +53,19 @@ describe('the elbship stack', () => {
     });
   });
 
-  test('the deployed definition is the statemachine/ file with its substitutions', () => {
+  test('the deployed definitions are the statemachine/ files with their substitutions', () => {
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    const sm = Object.values(machines)[0] as any;
-    expect(Object.keys(machines)).toHaveLength(1);
+    expect(Object.keys(machines)).toHaveLength(2);
+    const sm = Object.values(machines).find((m: any) => m.Properties.StateMachineType === 'STANDARD') as any;
+    const express = Object.values(machines).find((m: any) => m.Properties.StateMachineType === 'EXPRESS') as any;
+    expect(JSON.parse(express.Properties.DefinitionString)).toEqual(JSON.parse(fs.readFileSync(EXPRESS_DEFINITION_FILE, 'utf8')));
+    expect(Object.keys(express.Properties.DefinitionSubstitutions)).toEqual(['ObjectFunctionArn']);
+    // Every Express execution is logged with its data (the console shows it, and its verified ledger, from there).
+    expect(express.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupClass: 'INFREQUENT_ACCESS', RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ELBSHIP_EXPRESS_MAX_BYTES: '4MiB', ELBSHIP_EXPRESS_STATE_MACHINE_ARN: Match.anyValue() }) },
+    });
     expect(sm.Properties.StateMachineType).toBe('STANDARD');
     expect(JSON.parse(sm.Properties.DefinitionString)).toEqual(JSON.parse(fs.readFileSync(DEFINITION_FILE, 'utf8')));
     expect(Object.keys(sm.Properties.DefinitionSubstitutions).sort()).toEqual(['PlanFunctionArn', 'ShipFunctionArn', 'VerifyFunctionArn']);
@@ -120,6 +129,11 @@ describe('the elbship stack', () => {
     const ship = actionsOn(statements(template, /ship/));
     const verify = actionsOn(statements(template, /verify/));
     const start = actionsOn(statements(template, /start/));
+    const object = actionsOn(statements(template, /functionsobject/));
+    expect(object['logs:PutLogEvents'][0]).toContain('log-group:/elbship/*:log-stream:*');
+    expect(object['s3:GetObject'][0]).toContain('/*AWSLogs/*');
+    expect(object['dynamodb:UpdateItem']).toBeDefined();
+    expect(object['states:StartExecution']).toBeDefined();
     expect(ship['logs:CreateLogGroup']).toEqual([JSON.stringify({ 'Fn::Join': ['', [GROUP_ARN.split('${AWS::Partition}')[0], { Ref: 'AWS::Partition' }, GROUP_ARN.split('${AWS::Partition}')[1]]] })]);
     expect(plan['s3:GetObject'][0]).toContain('/*AWSLogs/*');
     expect(plan['s3:PutObject'][0]).toContain('/elbship-staging/*');
@@ -134,7 +148,14 @@ describe('the elbship stack', () => {
     expect(ship['dynamodb:GetItem']).toBeUndefined();
     expect(verify['dynamodb:UpdateItem']).toBeUndefined();
     expect(start['dynamodb:UpdateItem']).toBeUndefined();
-    expect(start['states:StartExecution'][0]).toMatch(/\{"Ref":"workflowstatemachine[0-9A-F]+"\}/);
+    // Start reaches exactly the two state machines; the object function only the Standard one (its hand-over).
+    const starts = (sts: any[]) => sts.filter((s) => [].concat(s.Action).includes('states:StartExecution' as never))
+      .flatMap((s) => [].concat(s.Resource)).map((r) => JSON.stringify(r)).sort();
+    expect(starts(statements(template, /start/))).toEqual([
+      expect.stringMatching(/\{"Ref":"workflowexpressstatemachine[0-9A-F]+"\}/),
+      expect.stringMatching(/\{"Ref":"workflowstatemachine[0-9A-F]+"\}/),
+    ]);
+    expect(starts(statements(template, /functionsobject/))).toEqual([expect.stringMatching(/\{"Ref":"workflowstatemachine[0-9A-F]+"\}/)]);
     for (const sts of [plan, ship, verify, start]) {
       for (const [action, resources] of Object.entries(sts)) {
         if (action.startsWith('xray:')) continue;

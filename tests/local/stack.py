@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The local AWS stack: moto server (S3, CloudWatch Logs, Step Functions executing the ASL), `cargo lambda watch`
-serving the four functions, and the router between them, all on 127.0.0.1.
+serving the five functions, and the router between them, all on 127.0.0.1.
 
   stack.py up     start everything in the background, create the buckets and the state machine, print the
                   environment to use as `export NAME=value` lines (also written to .local/env)
@@ -9,9 +9,10 @@ serving the four functions, and the router between them, all on 127.0.0.1.
 
 Settings (environment): ELBSHIP_LOCAL_SPAN_SIZE (default 1MiB, so that small objects get several spans),
 ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_RELEASE=1 (functions built with --release),
+ELBSHIP_LOCAL_EXPRESS_MAX (default 256KiB, so that the tests' larger objects take the Standard route),
 ELBSHIP_LOCAL_DEFINITION (a definition file to run instead of the one the CDK app synthesizes).
 
-The state machine is the one `cdk synth` produces (cdk/, bundling skipped), its Fn::GetAtt substitutions resolved
+The state machines are the ones `cdk synth` produces (cdk/, bundling skipped), their Fn::GetAtt substitutions resolved
 to the local functions' ARNs: what runs locally is what deploys.
 """
 import json
@@ -28,11 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-FUNCTIONS = ["elbship-start", "elbship-plan", "elbship-ship", "elbship-verify"]
+FUNCTIONS = ["elbship-start", "elbship-plan", "elbship-ship", "elbship-verify", "elbship-object"]
 LOG_BUCKET = "elbship-logs"
 STAGING_BUCKET = "elbship-staging"
 CHECKPOINT_TABLE = "elbship-checkpoints"
 STATE_MACHINE = "elbship"
+EXPRESS_STATE_MACHINE = "elbship-express"
 CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
          "AWS_DEFAULT_REGION": REGION}
 
@@ -66,8 +68,9 @@ def function_arn(name):
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
-def synthesized_definition():
-    """The definition as `cdk synth` deploys it, its substitutions resolved to local function ARNs."""
+def synthesized_definitions():
+    """The definitions as `cdk synth` deploys them, by state machine type, their substitutions resolved to local
+    function ARNs."""
     out = STATE / "cdk.out"
     env = {**os.environ, "CDK_OUTDIR": str(out), "ELBSHIP_SKIP_BUNDLING": "1"}
     subprocess.run(["npx", "--no-install", "ts-node", "--prefer-ts-exts", "bin/elbship.ts"], cwd=ROOT / "cdk", env=env,
@@ -75,33 +78,38 @@ def synthesized_definition():
     template = json.loads((out / "Elbship.template.json").read_text())
     resources = template["Resources"]
     machines = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
-    if len(machines) != 1:
-        raise SystemExit(f"expected one state machine in the synthesized template, found {len(machines)}")
-    props = machines[0]["Properties"]
-    text = props["DefinitionString"]
-    for name, value in props.get("DefinitionSubstitutions", {}).items():
-        logical_id, attribute = value["Fn::GetAtt"]
-        path = resources[logical_id]["Metadata"]["aws:cdk:path"]  # Elbship/functions/plan/Resource
-        function = "elbship-" + path.split("/")[-2]
-        if attribute != "Arn" or function not in FUNCTIONS:
-            raise SystemExit(f"cannot resolve substitution {name} = {value} ({path})")
-        text = text.replace("${" + name + "}", function_arn(function))
-    return text
+    types = sorted(m["Properties"]["StateMachineType"] for m in machines)
+    if types != ["EXPRESS", "STANDARD"]:
+        raise SystemExit(f"expected a Standard and an Express state machine in the synthesized template, found {types}")
+    definitions = {}
+    for machine in machines:
+        props = machine["Properties"]
+        text = props["DefinitionString"]
+        for name, value in props.get("DefinitionSubstitutions", {}).items():
+            logical_id, attribute = value["Fn::GetAtt"]
+            path = resources[logical_id]["Metadata"]["aws:cdk:path"]  # Elbship/functions/plan/Resource
+            function = "elbship-" + path.split("/")[-2]
+            if attribute != "Arn" or function not in FUNCTIONS:
+                raise SystemExit(f"cannot resolve substitution {name} = {value} ({path})")
+            text = text.replace("${" + name + "}", function_arn(function))
+        definitions[props["StateMachineType"]] = text
+    return definitions
 
 
-def definition():
+def definitions():
     custom = os.environ.get("ELBSHIP_LOCAL_DEFINITION")
+    found = synthesized_definitions()
     if custom:
         text = Path(custom).read_text()
         for key, fn in [("PlanFunctionArn", "elbship-plan"), ("ShipFunctionArn", "elbship-ship"),
                         ("VerifyFunctionArn", "elbship-verify")]:
             text = text.replace("${" + key + "}", function_arn(fn))
-    else:
-        text = synthesized_definition()
-    if "${" in text:
-        raise SystemExit("the state machine definition has unresolved substitutions")
-    json.loads(text)
-    return text
+        found["STANDARD"] = text
+    for text in found.values():
+        if "${" in text:
+            raise SystemExit("a state machine definition has unresolved substitutions")
+        json.loads(text)
+    return found
 
 
 def invoke(router, name, payload):
@@ -134,11 +142,15 @@ def up():
         wait_port(router, "router", p)
 
         sm_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
+        express_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{EXPRESS_STATE_MACHINE}"
+        express_max = os.environ.get("ELBSHIP_LOCAL_EXPRESS_MAX", "256KiB")
         fenv = {
             "AWS_ENDPOINT_URL": endpoint,
             "ELBSHIP_STAGING_BUCKET": STAGING_BUCKET,
             "ELBSHIP_CHECKPOINT_TABLE": CHECKPOINT_TABLE,
             "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
+            "ELBSHIP_EXPRESS_STATE_MACHINE_ARN": express_arn,
+            "ELBSHIP_EXPRESS_MAX_BYTES": express_max,
             "ELBSHIP_SPAN_SIZE": os.environ.get("ELBSHIP_LOCAL_SPAN_SIZE", "1MiB"),
             "ELBSHIP_MAP_CONCURRENCY": os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4"),
             "AWS_LAMBDA_LOG_LEVEL": "info",
@@ -172,8 +184,10 @@ def up():
         ddb.update_time_to_live(TableName=CHECKPOINT_TABLE,
                                 TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
         sfn = session.client("stepfunctions", endpoint_url=endpoint)
-        sfn.create_state_machine(name=STATE_MACHINE, definition=definition(), type="STANDARD",
-                                 roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
+        found = definitions()
+        for name, kind in [(STATE_MACHINE, "STANDARD"), (EXPRESS_STATE_MACHINE, "EXPRESS")]:
+            sfn.create_state_machine(name=name, definition=found[kind], type=kind,
+                                     roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
     except BaseException:
         (STATE / "stack.json").write_text(json.dumps({"pids": pids}))
         down(quiet=True)
@@ -185,6 +199,8 @@ def up():
         "ELBSHIP_STAGING_BUCKET": STAGING_BUCKET,
         "ELBSHIP_CHECKPOINT_TABLE": CHECKPOINT_TABLE,
         "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
+        "ELBSHIP_EXPRESS_STATE_MACHINE_ARN": express_arn,
+        "ELBSHIP_EXPRESS_MAX_BYTES": express_max,
         "ELBSHIP_LAMBDA_ENDPOINT": endpoint,
     }
     (STATE / "stack.json").write_text(json.dumps({"pids": pids, "ports": {"moto": moto, "router": router, "lambda": lam},

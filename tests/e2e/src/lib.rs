@@ -33,8 +33,10 @@ pub struct Stack {
     pub logs: Logs,
     /// The log bucket.
     pub bucket: String,
-    /// The state machine.
+    /// The Standard state machine.
     pub state_machine: String,
+    /// Where the start function sends objects (the Standard and Express state machines).
+    pub routes: elbship_start::Routes,
 }
 
 /// How an execution ended.
@@ -141,6 +143,12 @@ impl Stack {
             logs: clients::logs(&sdk),
             bucket: need("ELBSHIP_BUCKET"),
             state_machine: need("ELBSHIP_STATE_MACHINE_ARN"),
+            routes: elbship_start::Routes {
+                standard: need("ELBSHIP_STATE_MACHINE_ARN"),
+                express: Some(need("ELBSHIP_EXPRESS_STATE_MACHINE_ARN")),
+                express_max_bytes: elbship_core::size::parse_size(&need("ELBSHIP_EXPRESS_MAX_BYTES"))
+                    .unwrap_or_else(|e| panic!("ELBSHIP_EXPRESS_MAX_BYTES: {e}")),
+            },
         }
     }
 
@@ -165,12 +173,23 @@ impl Stack {
             "version": "0", "detail-type": "Object Created", "source": "aws.s3",
             "detail": {"bucket": {"name": o.bucket}, "object": {"key": o.key, "size": o.size, "etag": o.etag.trim_matches('"')}}
         });
-        elbship_start::handle(&event, &self.sfn, &self.state_machine).await.unwrap_or_else(|e| panic!("start: {e}"))
+        elbship_start::handle(&event, &self.sfn, &self.routes).await.unwrap_or_else(|e| panic!("start: {e}"))
     }
 
     /// Starts the object with per-execution options, as `elbship ship --policy ...` does.
     pub async fn start_with(&self, o: &ObjectRef, options: ShipOptions) -> StartOutcome {
         start_object(&self.sfn, &self.state_machine, o, options).await.unwrap_or_else(|e| panic!("start: {e}"))
+    }
+
+    /// Starts an Express execution of the object under a name of the caller's: AWS gives a duplicated event a second
+    /// Express execution (names are not unique there), which moto, unlike AWS, would fold into the first.
+    pub async fn start_express_named(&self, o: &ObjectRef, name: &str) -> String {
+        let express = self.routes.express.as_deref().unwrap_or_default();
+        let input =
+            serde_json::to_string(&elbship_core::job::PlanInput { object: o.clone(), options: ShipOptions::default() })
+                .unwrap_or_default();
+        let out = self.sfn.start_execution().state_machine_arn(express).name(name).input(input).send().await;
+        out.unwrap_or_else(|e| panic!("StartExecution {name}: {e:?}")).execution_arn().to_string()
     }
 
     /// Follows an execution to its end.

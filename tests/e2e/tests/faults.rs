@@ -174,3 +174,56 @@ async fn a_failed_span_is_accounted_for_and_retry_failed_finishes_the_object() {
         StartOutcome::AlreadyStarted { key: run.object.key.clone(), execution_arn: execution_arn.clone() }
     );
 }
+
+/// A small object started as its S3 event would (the Express route) under `rules`; its Express execution's end, and
+/// CloudWatch Logs compared with the object.
+async fn express_under(name: &str, rules: Value) -> (Finished, Shipped) {
+    let killing = rules.to_string().contains("\"kill\"");
+    let _functions = if killing { (None, Some(FUNCTIONS.write().await)) } else { (Some(FUNCTIONS.read().await), None) };
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique(name);
+    let bytes = gzip(&alb_log(43, now - 30 * MINUTE, 1_500_000));
+    assert!(bytes.len() as u64 <= stack.routes.express_max_bytes, "{} bytes: not the Express route", bytes.len());
+    let k = key("alb_access", &lb, now - 5 * MINUTE, "x1");
+    set_faults(serde_json::from_str::<Value>(&rules.to_string().replace("{lb}", &lb)).unwrap_or(Value::Null));
+    let object = stack.put(&k, bytes.clone()).await;
+    let started = stack.start(&object).await;
+    let express = stack.wait(&arn_of(&started[0])).await;
+    assert_eq!(express.status, "SUCCEEDED", "{:?}: {:?}", express.error, express.cause);
+    let out = express.output.clone().unwrap_or_default();
+    let last = match out["outcome"].as_str() {
+        Some("escalated") => stack.wait(out["execution_arn"].as_str().unwrap_or_default()).await,
+        _ => express.clone(),
+    };
+    assert_eq!(last.status, "SUCCEEDED", "{:?}: {:?}", last.error, last.cause);
+    let out = last.output.clone().unwrap_or_default();
+    let ledger = out["ledger"].clone();
+    let stored = stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
+    let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
+    assert_eq!(ledger["lines_delivered"].as_u64(), Some(want.len() as u64));
+    let extra = extra_copies(&stored, &want);
+    assert!(extra <= ledger["possibly_duplicated"].as_u64().unwrap_or(0), "{extra} stored twice, uncounted");
+    (express, Shipped { ledger, extra })
+}
+
+#[tokio::test]
+async fn an_express_object_refused_by_cloudwatch_is_handed_to_the_standard_state_machine_and_finished() {
+    let rules = json!([{"target": "logs", "match": "{lb}", "action": "status", "status": 400,
+                        "code": "InvalidParameterException", "skip": 1, "count": 1}]);
+    let (express, s) = express_under("handover", rules).await;
+    let out = express.output.unwrap_or_default();
+    assert_eq!((out["outcome"].as_str(), out["error"].as_str()), (Some("escalated"), Some("LogsRefused")), "{out}");
+    assert!(out["execution_arn"].as_str().is_some_and(|a| a.contains(":elbship:")), "{out}");
+    assert_eq!(s.extra, 0, "the Standard execution sent only what was not acknowledged");
+}
+
+#[tokio::test]
+async fn an_express_worker_killed_mid_object_is_retried_in_its_execution_and_resumes() {
+    let rules = json!([{"target": "logs", "match": "{lb}", "action": "kill", "skip": 1, "count": 1}]);
+    let (express, s) = express_under("xkilled", rules).await;
+    assert_eq!(applied("xkilled", "kill"), 1);
+    let out = express.output.unwrap_or_default();
+    assert_eq!(out["outcome"].as_str(), Some("verified"), "the retry holds the lease and finishes: {out}");
+    assert!(s.extra <= s.ledger["possibly_duplicated"].as_u64().unwrap_or(0));
+}

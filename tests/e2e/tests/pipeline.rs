@@ -26,12 +26,18 @@ fn out_str(f: &Finished, field: &str) -> String {
     f.output.as_ref().and_then(|o| o[field].as_str()).unwrap_or_default().to_string()
 }
 
+/// Puts the object, starts it as its S3 event would, and follows it to its end: on the Express route, through a
+/// hand-over to the Standard state machine when there is one.
 async fn ship(stack: &Stack, key: &str, bytes: Vec<u8>) -> Finished {
     let o = stack.put(key, bytes).await;
     let started = stack.start(&o).await;
     assert_eq!(started.len(), 1);
     assert!(matches!(started[0], StartOutcome::Started { .. }), "{started:?}");
-    stack.wait(&arn_of(&started[0])).await
+    let f = stack.wait(&arn_of(&started[0])).await;
+    if out_str(&f, "outcome") == "escalated" {
+        return stack.wait(&out_str(&f, "execution_arn")).await;
+    }
+    f
 }
 
 #[tokio::test]
@@ -78,14 +84,15 @@ async fn a_gzip_object_in_many_spans_delivers_every_line_once() {
 }
 
 #[tokio::test]
-async fn the_same_object_started_twice_at_once_and_by_elbship_ship_ships_once() {
+async fn a_large_object_started_twice_at_once_and_by_elbship_ship_ships_once() {
     let stack = Stack::connect().await;
     let now = now_ms();
     let lb = unique("twice");
-    let bytes = gzip(&alb_log(6, now - 20 * MINUTE, 200_000));
+    let bytes = gzip(&alb_log(6, now - 20 * MINUTE, 3_000_000));
+    assert!(bytes.len() as u64 > stack.routes.express_max_bytes, "this object takes the Standard route");
     let k = key("alb_access", &lb, now - 5 * MINUTE, "twice1");
     let o = stack.put(&k, bytes.clone()).await;
-    // The same event twice at the same moment, and `elbship ship` alongside.
+    // The same event twice at the same moment, and `elbship ship` alongside: one Standard execution, by its name.
     let (first, second, cli) =
         tokio::join!(stack.start(&o), stack.start(&o), stack.start_with(&o, ShipOptions::default()));
     assert!(matches!(second[0], StartOutcome::AlreadyStarted { .. }) || arn_of(&first[0]) == arn_of(&second[0]));
@@ -95,14 +102,44 @@ async fn the_same_object_started_twice_at_once_and_by_elbship_ship_ships_once() 
     let third = stack.start(&o).await;
     assert!(matches!(third[0], StartOutcome::AlreadyStarted { .. }), "{third:?}");
     assert_eq!(stack.executions(&lb).await, 1);
-    let stored = stack.events(&group("app", &lb), &out_str(&f, "log_stream")).await;
-    let delivered = ledger(&f)["lines_delivered"].as_u64().unwrap_or_default();
+    assert_once(&stack, &k, &bytes, now, &f).await;
+}
+
+/// CloudWatch Logs holds exactly the object's events, each once, as the execution's ledger says.
+async fn assert_once(stack: &Stack, k: &str, bytes: &[u8], now: i64, f: &Finished) {
+    let stored = stack.events(&out_str(f, "log_group"), &out_str(f, "log_stream")).await;
+    let delivered = ledger(f)["lines_delivered"].as_u64().unwrap_or_default();
     assert_eq!(stored.len() as u64, delivered);
-    let mut unique_events: Vec<&Stored> = stored.iter().collect();
-    unique_events.dedup();
-    assert_eq!(unique_events.len(), stored.len(), "no event twice");
-    let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
-    assert_eq!(stored, want);
+    let (want, _) = expected(k, bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
+    assert_eq!(stored, want, "every event once");
+}
+
+#[tokio::test]
+async fn a_small_object_goes_express_and_a_duplicated_event_ships_nothing_twice() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("express");
+    let bytes = gzip(&alb_log(8, now - 20 * MINUTE, 200_000));
+    assert!(bytes.len() as u64 <= stack.routes.express_max_bytes, "this object takes the Express route");
+    let k = key("alb_access", &lb, now - 5 * MINUTE, "small1");
+    let o = stack.put(&k, bytes.clone()).await;
+    // The event, and its duplicate as AWS runs it: a second Express execution at the same moment.
+    let dup_name = format!("{lb}-dup");
+    let (started, duplicate) = tokio::join!(stack.start(&o), stack.start_express_named(&o, &dup_name));
+    let first = arn_of(&started[0]);
+    assert!(first.contains(":elbship-express:"), "{started:?}");
+    let (a, b) = tokio::join!(stack.wait(&first), stack.wait(&duplicate));
+    let outcome = |f: &Finished| out_str(f, "outcome");
+    let mut outcomes = [outcome(&a), outcome(&b)];
+    outcomes.sort();
+    assert_eq!(outcomes, ["duplicate", "verified"], "{:?} {:?}", a.output, b.output);
+    let verified = if outcome(&a) == "verified" { &a } else { &b };
+    assert_eq!(ledger(verified)["possibly_duplicated"], 0);
+    assert_once(&stack, &k, &bytes, now, verified).await;
+    // `elbship ship` afterwards (the Standard route) finds every batch acknowledged: it verifies, sends nothing.
+    let again = stack.wait(&arn_of(&stack.start_with(&o, ShipOptions::default()).await)).await;
+    assert_eq!(ledger(&again)["lines_delivered"], ledger(verified)["lines_delivered"]);
+    assert_once(&stack, &k, &bytes, now, verified).await;
 }
 
 #[tokio::test]
