@@ -45,7 +45,7 @@ local-down: ## Stop the local stack
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Core throughput (200 MB ALB log), inspect peak memory (1 GB object), end-to-end shipping on the local stack
+bench: ## Core throughput (200 MB ALB log), inspect peak memory (1 GB object), end-to-end shipping and cost on the local stack
 	$(CARGO) bench -p elbship-core --bench pipeline
 	$(CARGO) bench -p elbship-cli --bench memory
 	scripts/bench-e2e.sh

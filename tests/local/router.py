@@ -22,6 +22,14 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
+Figures, for `make bench`: GET /_elbship/calls reports every request by API (`logs:PutLogEvents`, `s3:GetObject`,
+`dynamodb:UpdateItem`, `states:StartExecution`, `lambda:Invoke`, ...) and each function's invocations and their time;
+DELETE resets them.
+
+Quotas, for `make scale`: POST /_elbship/quotas with {"rates": {"logs:CreateLogGroup": [5, 5], ...}} (requests per
+second, burst) enforces AWS's per-API rates as token buckets: a call over its rate gets ThrottlingException (S3:
+503 SlowDown), as from AWS. GET reports how many each refused; DELETE lifts them.
+
 Usage: router.py --port P --moto-port M --lambda-port L --functions a,b,c
 """
 import argparse
@@ -131,6 +139,83 @@ class Faults:
                 self.injected.pop()
 
 
+class Calls:
+    """What the stack was asked, by API (`logs:PutLogEvents`, `s3:GetObject`, `lambda:Invoke`, ...), with each
+    function's invocations and their time: the figures of `make bench`'s cost section."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self):
+        self.counts, self.functions = {}, {}
+
+    def add(self, op):
+        with self.lock:
+            self.counts[op] = self.counts.get(op, 0) + 1
+
+    def invoked(self, function, seconds):
+        with self.lock:
+            n, total = self.functions.get(function, (0, 0.0))
+            self.functions[function] = (n + 1, total + seconds)
+
+    def report(self):
+        with self.lock:
+            return {"calls": dict(self.counts),
+                    "functions": {f: {"invocations": n, "seconds": t} for f, (n, t) in self.functions.items()}}
+
+
+class Quotas:
+    """AWS's per-API request rates, as token buckets (rate per second, burst): a call over its rate is refused with
+    `ThrottlingException`, as the service would. Off until a test or `make scale` sets them."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.buckets = {}
+
+    def set(self, rates):
+        with self.lock:
+            now = time.time()
+            self.buckets = {op: {"rate": float(r), "burst": float(b), "tokens": float(b), "at": now, "refused": 0}
+                            for op, (r, b) in rates.items()}
+
+    def report(self):
+        with self.lock:
+            return {op: {"rate": b["rate"], "burst": b["burst"], "refused": b["refused"]} for op, b in self.buckets.items()}
+
+    def take(self, op):
+        """False when `op` is over its rate."""
+        with self.lock:
+            b = self.buckets.get(op)
+            if b is None:
+                return True
+            now = time.time()
+            b["tokens"] = min(b["burst"], b["tokens"] + (now - b["at"]) * b["rate"])
+            b["at"] = now
+            if b["tokens"] >= 1:
+                b["tokens"] -= 1
+                return True
+            b["refused"] += 1
+            return False
+
+
+def operation(command, path, headers):
+    """The API a request calls, as `service:Operation`."""
+    target = headers.get("X-Amz-Target", "")
+    if target:
+        prefix, _, op = target.partition(".")
+        service = {"Logs_20140328": "logs", "AWSStepFunctions": "states", "DynamoDB_20120810": "dynamodb"}.get(prefix, prefix)
+        return f"{service}:{op}"
+    if INVOKE.match(path):
+        return "lambda:Invoke"
+    parts = urllib.parse.urlsplit(path)
+    has_key = len([p for p in parts.path.split("/") if p]) >= 2
+    if command == "GET":
+        return "s3:GetObject" if has_key else "s3:ListObjects"
+    return {"PUT": "s3:PutObject" if has_key else "s3:CreateBucket", "DELETE": "s3:DeleteObject",
+            "HEAD": "s3:HeadObject", "POST": "s3:Post"}.get(command, f"s3:{command}")
+
+
 def kill_function_processes(functions):
     """SIGKILLs every running instance of the functions (cargo lambda watch runs them in process groups of their
     own, so killing its group leaves them running)."""
@@ -222,8 +307,10 @@ class Router(BaseHTTPRequestHandler):
         with self.server.pending_lock:
             pending = {"generation": self.server.kills, "conn": None}
             self.server.pending.append(pending)
+        started = time.time()
         try:
             status, headers, data = self._forward_invoke(f"/2015-03-31/functions/{function}/invocations", body, pending)
+            self.server.calls.invoked(function, time.time() - started)
         except (OSError, http.client.HTTPException):
             with self.server.pending_lock:
                 killed = self.server.kills > pending["generation"]
@@ -346,10 +433,38 @@ class Router(BaseHTTPRequestHandler):
             return None
         return self._send(status, headers, data)
 
+    def _stats(self, body):
+        if self.path.startswith("/_elbship/calls"):
+            if self.command == "DELETE":
+                with self.server.calls.lock:
+                    self.server.calls.clear()
+            report = self.server.calls.report()
+        else:
+            if self.command == "POST":
+                self.server.quotas.set(json.loads(body or b"{}").get("rates", {}))
+            elif self.command == "DELETE":
+                self.server.quotas.set({})
+            report = self.server.quotas.report()
+        return self._send(200, [("Content-Type", "application/json")], json.dumps(report).encode())
+
+    def _throttled(self, op):
+        if op.startswith("s3:"):
+            xml = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            return self._send(503, [("Content-Type", "application/xml")], xml)
+        content_type = "application/x-amz-json-1.0" if op.startswith(("states:", "dynamodb:")) else "application/x-amz-json-1.1"
+        return self._error(400, "ThrottlingException", f"Rate exceeded ({op})", content_type)
+
     def _handle(self):
         body = self._body()
         if self.path.startswith("/_elbship/faults"):
             return self._faults(body)
+        if self.path.startswith(("/_elbship/calls", "/_elbship/quotas")):
+            return self._stats(body)
+        if not self.path.startswith("/moto-api"):
+            op = operation(self.command, self.path, self.headers)
+            self.server.calls.add(op)
+            if not self.server.quotas.take(op):
+                return self._throttled(op)
         m = INVOKE.match(self.path)
         if m and self.command == "POST":
             return self._invoke(m.group(1), body)
@@ -376,6 +491,7 @@ def main():
     server.moto_port, server.lambda_port = a.moto_port, a.lambda_port
     server.functions = set(a.functions.split(","))
     server.faults = Faults()
+    server.calls, server.quotas = Calls(), Quotas()
     server.pending, server.pending_lock, server.kills = [], threading.Lock(), 0
     server.state_dir = a.state_dir
     print(f"router on 127.0.0.1:{a.port}", flush=True)

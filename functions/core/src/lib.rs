@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod checkpoint;
+pub mod cost;
 pub mod event;
 pub mod event_builder;
 pub mod fields;

@@ -42,6 +42,8 @@ pub struct Stack {
 /// How an execution ended.
 #[derive(Debug, Clone)]
 pub struct Finished {
+    /// The execution.
+    pub arn: String,
     /// SUCCEEDED, FAILED, ...
     pub status: String,
     /// The output (the verified summary).
@@ -198,6 +200,7 @@ impl Stack {
             let d = self.sfn.describe_execution().execution_arn(arn).send().await.unwrap_or_else(|e| panic!("{e:?}"));
             if d.status().as_str() != "RUNNING" {
                 return Finished {
+                    arn: arn.to_string(),
                     status: d.status().as_str().to_string(),
                     output: d.output().and_then(|o| serde_json::from_str(o).ok()),
                     error: d.error().map(str::to_string),
@@ -266,13 +269,18 @@ pub fn arn_of(outcome: &StartOutcome) -> String {
 /// Adds fault rules to the local router (see `tests/local/router.py`); returns its report of every rule in force
 /// and how often each applied.
 pub fn set_faults(rules: serde_json::Value) -> serde_json::Value {
+    router("POST", "/_elbship/faults", &serde_json::json!({ "rules": rules }))
+}
+
+/// One request to the local router's own endpoints (`/_elbship/...`): its JSON answer.
+pub fn router(method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
     use std::io::{Read, Write};
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
-    let body = serde_json::json!({ "rules": rules }).to_string();
+    let body = body.to_string();
     let mut conn = std::net::TcpStream::connect(&host).unwrap_or_else(|e| panic!("router at {host}: {e}"));
     let request = format!(
-        "POST /_elbship/faults HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     conn.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
