@@ -85,9 +85,26 @@ impl TimeWindow {
     }
 }
 
+/// Whether a log group's retention can decide anything for a file whose period ended at `end_time_ms`: only when
+/// some line may be older than the shortest retention there is (1 day). ELB files cover at most an hour before
+/// their end time, so a file less than 20 hours old needs no retention, and no `DescribeLogGroups`.
+pub fn retention_can_matter(end_time_ms: i64, now_ms: i64) -> bool {
+    now_ms - end_time_ms > 20 * 3_600_000
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fresh_file_has_no_line_a_retention_could_expire() {
+        let end = NOW - 19 * 3_600_000;
+        assert!(!retention_can_matter(end, NOW));
+        assert!(retention_can_matter(NOW - 21 * 3_600_000, NOW));
+        // Lines up to an hour before the end time, judged with the shortest retention, are all accepted.
+        let w = TimeWindow { now_ms: NOW, retention_days: Some(1) };
+        assert_eq!(w.judge(end - 3_600_000), Verdict::Accept);
+    }
 
     const NOW: i64 = 1_700_000_000_000;
 

@@ -1,5 +1,6 @@
 //! The plan function: takes the object an execution was started for, classifies its key, learns the target
-//! group's retention (once per warm function), reads the object once (conditional on its ETag), counting its lines and verifying
+//! group's retention when the file is old enough for it to matter (once per group per warm function), reads the
+//! object once (conditional on its ETag), counting its lines and verifying
 //! gzip integrity, cuts it into spans, stores the gzip index when there is more than one span, and returns a
 //! small plan: offsets and counts only, far under the 256 KiB state limit for any object size.
 //!
@@ -19,7 +20,7 @@ use elbship_core::job::{coarsen, Job, PlanInput, PlanOutput, PlanSummary, S3Loca
 use elbship_core::key::{classify_key, KeyClass};
 use elbship_core::kind::Compression;
 use elbship_core::naming::object_id;
-use elbship_core::policy::TimeWindow;
+use elbship_core::policy::{retention_can_matter, TimeWindow};
 use elbship_core::spans::gzip::{encode_index, GzipIndex};
 use elbship_core::spans::{plan_object, SpanError};
 
@@ -75,9 +76,10 @@ pub async fn handle<C: CheckpointStore>(
         }
     };
     let (mut plan, mut index) = read(span_bytes).await?;
-    // The group and stream are created by the first PutLogEvents that finds them missing; the retention is
-    // remembered by the warm function.
-    let retention_days = deps.logs.retention(&log_group).await?;
+    // The group and stream are created by the first PutLogEvents that finds them missing. The group's retention
+    // matters only to files old enough to hold expired lines (backfills): read once per group per warm function.
+    let retention_days =
+        if retention_can_matter(log.file.end_time_ms, now_ms) { deps.logs.retention(&log_group).await? } else { None };
     let proposed = Claim {
         now_ms,
         mode: options.mode.unwrap_or(cfg.mode),

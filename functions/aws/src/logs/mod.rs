@@ -255,10 +255,16 @@ impl LogSink {
                     if matches!(e.as_service_error(), Some(PutLogEventsError::ResourceNotFoundException(_)))
                         && creations < MAX_CREATIONS =>
                 {
-                    // Nothing was stored: create what is missing and send again at once.
-                    creations += 1;
-                    self.create(group, stream).await?;
-                    continue;
+                    // Nothing was stored: create what is missing and send again at once. Creation calls have low
+                    // per-account rates (5 and 50 per second): when they are throttled, back off and try again.
+                    match self.create(group, stream).await {
+                        Ok(()) => {
+                            creations += 1;
+                            continue;
+                        }
+                        Err(ElbshipError::LogsUnavailable(detail)) => detail,
+                        Err(e) => return Err(e),
+                    }
                 }
                 Ok(Err(e)) => {
                     let detail = describe(&e, &what);

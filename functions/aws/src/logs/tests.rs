@@ -161,6 +161,31 @@ async fn a_missing_group_and_stream_are_created_by_the_first_batch_that_needs_th
 }
 
 #[tokio::test]
+async fn creation_calls_throttled_in_a_burst_are_retried_until_they_pass() {
+    let put = mock!(Client::put_log_events)
+        .sequence()
+        .error(not_found)
+        .times(3)
+        .output(|| PutLogEventsOutput::builder().build())
+        .build();
+    let group = mock!(Client::create_log_group)
+        .sequence()
+        .http_status(400, Some(THROTTLED.into()))
+        .times(2)
+        .output(|| CreateLogGroupOutput::builder().build())
+        .build();
+    let stream = mock!(Client::create_log_stream).then_output(|| CreateLogStreamOutput::builder().build());
+    let sink = LogSink::new(
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &stream], |c| c
+            .retry_config(RetryConfig::disabled())),
+        NewGroups::default(),
+    );
+    let d = sink.put("g", "s", &batch(2), fast(), later(10)).await;
+    assert!(d.as_ref().is_ok_and(|d| !d.possibly_duplicated), "{d:?}");
+    assert_eq!((group.num_calls(), stream.num_calls(), put.num_calls()), (3, 1, 4));
+}
+
+#[tokio::test]
 async fn a_group_that_exists_is_left_as_it_is() {
     let put = mock!(Client::put_log_events)
         .sequence()
