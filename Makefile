@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help build test unit cdk synth e2e lint fmt bench example demo deps local-up local-down
+.PHONY: help build test unit cdk synth e2e lint fmt bench scale example demo deps local-up local-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench: ## Core throughput (200 MB ALB log), inspect peak memory (1 GB object), e
 	$(CARGO) bench -p elbship-core --bench pipeline
 	$(CARGO) bench -p elbship-cli --bench memory
 	scripts/bench-e2e.sh
+
+scale: ## A burst of 2,000 small objects within a minute under AWS's per-API rates, on the local stack (minutes; not in CI)
+	scripts/scale.sh
 
 example: ## elbship inspect on the documented sample lines
 	$(CARGO) run -q -p elbship-cli -- inspect --kind alb_access --now 2018-07-02T23:00:00Z functions/core/fixtures/alb_access.log

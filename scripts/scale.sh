@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make scale: a burst of small objects (ELBSHIP_SCALE_OBJECTS, default 2,000) within a minute on a local stack with
+# release-built functions and AWS's per-API rates enforced by the router; fails unless every object is verified.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cargo build --workspace --bins --release
+trap 'python3 tests/local/stack.py down' EXIT
+ELBSHIP_LOCAL_RELEASE=1 ELBSHIP_LOCAL_CONCURRENCY="${ELBSHIP_LOCAL_CONCURRENCY:-8}" python3 tests/local/stack.py up > /dev/null
+set -a; source .local/env; set +a
+time cargo bench -p elbship-e2e --bench scale

@@ -1,0 +1,172 @@
+//! `make scale`: a burst of small objects (2,000 by default, `ELBSHIP_SCALE_OBJECTS`) arriving within a minute, as
+//! ELB's 5-minute deliveries do, from 50 load balancers, on the local stack with the router enforcing AWS's
+//! per-API rates (CreateLogGroup and DescribeLogGroups 5 per second, CreateLogStream 50, PutLogEvents 5,000,
+//! StartExecution a bucket of 800 refilled at 150 per second). Each object's event goes to the real start
+//! function; the run ends when every execution has, and fails unless every object is verified.
+
+use elbship_core::job::ObjectRef;
+use elbship_core::synth::alb_log;
+use elbship_e2e::{gzip, key, now_ms, router, unique, Finished, Stack};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const LOAD_BALANCERS: usize = 50;
+
+fn start(o: &ObjectRef) -> Result<String, String> {
+    let event = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+        "detail": {"bucket": {"name": o.bucket}, "object": {"key": o.key, "size": o.size, "etag": o.etag.trim_matches('"')}}});
+    let out = router("POST", "/2015-03-31/functions/elbship-start/invocations", &event);
+    out[0]["execution_arn"].as_str().map(str::to_string).ok_or_else(|| out.to_string())
+}
+
+#[tokio::main]
+async fn main() {
+    let count: usize = std::env::var("ELBSHIP_SCALE_OBJECTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
+    let stack = Arc::new(Stack::connect().await);
+    let now = now_ms();
+    let text = alb_log(93, now - 20 * 60_000, 100_000);
+    let bytes = gzip(&text);
+    let run = unique("scale");
+    println!(
+        "make scale: {count} objects of {} bytes from {LOAD_BALANCERS} load balancers within a minute",
+        bytes.len()
+    );
+    let mut uploads = tokio::task::JoinSet::new();
+    let mut objects: Vec<(usize, ObjectRef)> = Vec::with_capacity(count);
+    for i in 0..count {
+        let (stack, bytes) = (stack.clone(), bytes.clone());
+        let k = key("alb_access", &format!("{run}-{}", i % LOAD_BALANCERS), now - 300_000, &format!("n{i}"));
+        uploads.spawn(async move { (i, stack.put(&k, bytes).await) });
+        if uploads.len() >= 32 {
+            objects.extend(uploads.join_next().await.and_then(Result::ok));
+        }
+    }
+    while let Some(o) = uploads.join_next().await {
+        objects.extend(o.ok());
+    }
+    objects.sort_by_key(|(i, _)| *i);
+    let objects: Vec<ObjectRef> = objects.into_iter().map(|(_, o)| o).collect();
+
+    let rates = json!({"rates": {
+        "logs:CreateLogGroup": [5, 5], "logs:DescribeLogGroups": [5, 5], "logs:CreateLogStream": [50, 50],
+        "logs:PutLogEvents": [5000, 5000], "states:StartExecution": [150, 800]}});
+    router("POST", "/_elbship/quotas", &rates);
+    router("DELETE", "/_elbship/calls", &json!({}));
+    let t0 = Instant::now();
+    let pace = Duration::from_secs_f64(60.0 / count as f64);
+    let mut starts = tokio::task::JoinSet::new();
+    for (i, o) in objects.iter().cloned().enumerate() {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(t0 + pace * i as u32)).await;
+        starts.spawn_blocking(move || {
+            // EventBridge retries a failed target with backoff; so does this.
+            for attempt in 0..8u32 {
+                match start(&o) {
+                    Ok(arn) => return Ok(arn),
+                    Err(e) if attempt == 7 => return Err(format!("{}: {e}", o.key)),
+                    Err(_) => std::thread::sleep(Duration::from_secs(1 << attempt.min(4))),
+                }
+            }
+            Err(o.key.clone())
+        });
+    }
+    let mut arns = Vec::new();
+    let mut start_failures = Vec::new();
+    while let Some(r) = starts.join_next().await {
+        match r {
+            Ok(Ok(arn)) => arns.push(arn),
+            Ok(Err(e)) => start_failures.push(e),
+            Err(e) => start_failures.push(e.to_string()),
+        }
+    }
+    let started_in = t0.elapsed().as_secs_f64();
+    let (mut verified, mut escalated, mut duplicates, mut failed) = (0, 0, 0, Vec::new());
+    let mut waits = tokio::task::JoinSet::new();
+    for arn in arns {
+        let stack = stack.clone();
+        waits.spawn(async move {
+            let f = stack.wait(&arn).await;
+            match f.output.as_ref().and_then(|o| o["outcome"].as_str()) {
+                Some("escalated") => {
+                    let next =
+                        f.output.as_ref().and_then(|o| o["execution_arn"].as_str()).unwrap_or_default().to_string();
+                    (true, stack.wait(&next).await)
+                }
+                _ => (false, f),
+            }
+        });
+        if waits.len() >= 64 {
+            tally(waits.join_next().await, &mut verified, &mut escalated, &mut duplicates, &mut failed);
+        }
+    }
+    while let Some(r) = waits.join_next().await {
+        tally(Some(r), &mut verified, &mut escalated, &mut duplicates, &mut failed);
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let calls = router("GET", "/_elbship/calls", &json!({}));
+    let quotas = router("DELETE", "/_elbship/quotas", &json!({}));
+    let n = |op: &str| calls["calls"][op].as_u64().unwrap_or(0);
+    println!(
+        "started {} executions in {started_in:.0}s; all ended after {secs:.0}s ({:.1} objects/s)",
+        count - start_failures.len(),
+        count as f64 / secs
+    );
+    println!("verified {verified} (of which {escalated} after a hand-over to the Standard state machine), duplicates {duplicates}, failed {}", failed.len() + start_failures.len());
+    let control = n("logs:CreateLogGroup")
+        + n("logs:CreateLogStream")
+        + n("logs:DescribeLogGroups")
+        + n("logs:PutRetentionPolicy");
+    println!(
+        "control-plane calls: {control} ({:.3} per object): CreateLogGroup {}, CreateLogStream {}, DescribeLogGroups {}, PutRetentionPolicy {}",
+        control as f64 / count as f64,
+        n("logs:CreateLogGroup"),
+        n("logs:CreateLogStream"),
+        n("logs:DescribeLogGroups"),
+        n("logs:PutRetentionPolicy")
+    );
+    println!(
+        "PutLogEvents {}, StartExecution {}, refused by the quotas: {}",
+        n("logs:PutLogEvents"),
+        n("states:StartExecution"),
+        refused(&quotas)
+    );
+    for f in failed.iter().take(5) {
+        println!("  failed: {f}");
+    }
+    for f in start_failures.iter().take(5) {
+        println!("  start failed: {f}");
+    }
+    if !failed.is_empty() || !start_failures.is_empty() || verified != count {
+        std::process::exit(1);
+    }
+}
+
+fn refused(quotas: &Value) -> String {
+    let mut parts: Vec<String> = quotas
+        .as_object()
+        .map(|m| m.iter().map(|(op, q)| format!("{op} {}", q["refused"])).collect())
+        .unwrap_or_default();
+    parts.sort();
+    parts.join(", ")
+}
+
+fn tally(
+    r: Option<Result<(bool, Finished), tokio::task::JoinError>>,
+    verified: &mut usize,
+    escalated: &mut usize,
+    duplicates: &mut usize,
+    failed: &mut Vec<String>,
+) {
+    match r {
+        Some(Ok((handed_over, f))) => match f.output.as_ref().and_then(|o| o["outcome"].as_str()) {
+            _ if f.status != "SUCCEEDED" => failed.push(format!("{}: {:?} {:?}", f.arn, f.error, f.cause)),
+            Some("duplicate") => *duplicates += 1,
+            _ => {
+                *verified += 1;
+                *escalated += usize::from(handed_over);
+            }
+        },
+        Some(Err(e)) => failed.push(e.to_string()),
+        None => {}
+    }
+}
