@@ -26,13 +26,14 @@ interface Spec {
 }
 
 const SPECS: Record<'start' | 'plan' | 'ship' | 'verify' | 'object', Spec> = {
-  start: { binary: 'elbship-start', memoryMb: 256, timeout: Duration.minutes(1), description: 'elbship: S3 Object Created -> one execution per log object' },
+  // start and object wait on AWS calls for small objects, so they get the least memory (billed per MB-second).
+  start: { binary: 'elbship-start', memoryMb: 128, timeout: Duration.minutes(1), description: 'elbship: S3 Object Created -> one execution per log object' },
   // 1,769 MB is one full vCPU: plan inflates the whole object once.
   plan: { binary: 'elbship-plan', memoryMb: 1769, timeout: Duration.minutes(15), description: 'elbship: read the object once, count lines, cut spans' },
   ship: { binary: 'elbship-ship', memoryMb: 1769, timeout: Duration.minutes(15), description: 'elbship: ship one span to CloudWatch Logs' },
   verify: { binary: 'elbship-verify', memoryMb: 256, timeout: Duration.minutes(1), description: 'elbship: prove every line is accounted for' },
   // The Express route: small objects only (ELBSHIP_EXPRESS_MAX_BYTES), inside Express's 5 minutes with a retry.
-  object: { binary: 'elbship-object', memoryMb: 256, timeout: Duration.minutes(2), description: 'elbship: plan, ship and verify one small object in one call' },
+  object: { binary: 'elbship-object', memoryMb: 128, timeout: Duration.minutes(2), description: 'elbship: plan, ship and verify one small object in one call' },
 };
 
 export class ElbshipFunctions extends Construct {

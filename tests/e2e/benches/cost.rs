@@ -164,6 +164,18 @@ async fn main() {
                 u.log_bytes += events * LOG_EVENT_BYTES;
             }
         }
+        let mut timing: Vec<String> = report["functions"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(f, v)| {
+                        let n = v["invocations"].as_f64().unwrap_or(0.0).max(1.0);
+                        format!("{f} {:.0} ms", 1000.0 * v["seconds"].as_f64().unwrap_or(0.0) / n)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        timing.sort();
         let mut per = u.per(count as u64);
         if !express {
             // On AWS the start function starts these too: the same call, measured on the Express route.
@@ -178,6 +190,7 @@ async fn main() {
         }
         let name = if express { "Express route (small objects)" } else { "Standard route (before)" };
         line(name, &per, control as f64 / count as f64);
+        println!("    mean invocation, locally: {}", timing.join(", "));
         per_route.push((name, per, control as f64 / count as f64));
     }
     println!("  columns: Standard transitions, Express executions, Lambda GB-seconds, invocations, S3 and DynamoDB requests,");

@@ -118,6 +118,9 @@ pub struct LogSink {
     new_groups: NewGroups,
     /// Retention of each group this process has looked up or created, for as long as the function stays warm.
     retention: Arc<Mutex<HashMap<String, Option<u32>>>>,
+    /// When this process last created each group and stream: held while creating, so that concurrent senders that
+    /// all find a new stream missing create it once, and the others just send again.
+    created: Arc<tokio::sync::Mutex<HashMap<(String, String), Instant>>>,
 }
 
 /// Creations one `put` may make before it takes "not found" as an answer.
@@ -139,7 +142,7 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
 impl LogSink {
     /// Wraps a client; groups it creates get `new_groups`.
     pub fn new(client: aws_sdk_cloudwatchlogs::Client, new_groups: NewGroups) -> Self {
-        LogSink { client, new_groups, retention: Arc::default() }
+        LogSink { client, new_groups, retention: Arc::default(), created: Arc::default() }
     }
 
     fn remembered(&self, group: &str) -> Option<Option<u32>> {
@@ -232,6 +235,7 @@ impl LogSink {
                 return Err(ElbshipError::OutOfTime(format!("{what}: gave up after {attempts} attempts")));
             }
             attempts += 1;
+            let sent_at = Instant::now();
             let call = self
                 .client
                 .put_log_events()
@@ -257,8 +261,15 @@ impl LogSink {
                 {
                     // Nothing was stored: create what is missing and send again at once. Creation calls have low
                     // per-account rates (5 and 50 per second): when they are throttled, back off and try again.
+                    let target = (group.to_string(), stream.to_string());
+                    let mut created = self.created.lock().await;
+                    if created.get(&target).is_some_and(|at| *at >= sent_at) {
+                        // Another sender created it while this batch was on its way.
+                        continue;
+                    }
                     match self.create(group, stream).await {
                         Ok(()) => {
+                            created.insert(target, Instant::now());
                             creations += 1;
                             continue;
                         }
