@@ -95,8 +95,10 @@ fn line(what: &str, u: &Usage, control: f64) {
     );
 }
 
+/// Ships the objects one after the other: the router times each invoke from call to answer, so invokes must not
+/// queue for a free instance of `cargo lambda watch`.
 async fn ship_all(stack: &Stack, objects: &[ObjectRef], express: bool) -> Vec<Finished> {
-    let mut arns = Vec::new();
+    let mut done = Vec::new();
     for o in objects {
         let arn = if express {
             // The real start function, invoked as EventBridge would (counted and timed by the router).
@@ -107,11 +109,7 @@ async fn ship_all(stack: &Stack, objects: &[ObjectRef], express: bool) -> Vec<Fi
         } else {
             arn_of(&stack.start_with(o, ShipOptions::default()).await)
         };
-        arns.push(arn);
-    }
-    let mut done = Vec::new();
-    for arn in &arns {
-        let f = stack.wait(arn).await;
+        let f = stack.wait(&arn).await;
         assert_eq!(f.status, "SUCCEEDED", "{arn}: {:?} {:?}", f.error, f.cause);
         done.push(f);
     }
