@@ -9,5 +9,6 @@ pub mod clients;
 pub mod config;
 pub mod error;
 pub mod logs;
+pub mod metrics;
 pub mod s3;
 pub mod sfn;

@@ -15,6 +15,7 @@ pub mod kind;
 pub mod ledger;
 pub mod limits;
 pub mod message;
+pub mod metrics;
 pub mod naming;
 pub mod pipeline;
 pub mod policy;

@@ -48,7 +48,12 @@ async fn main() -> Result<(), Error> {
             };
             let input: ObjectInput = serde_json::from_value(event.payload)
                 .map_err(|e| ElbshipError::BadInput(format!("object input: {e}")))?;
-            elbship_object::handle(input, deps, &invocation, now.as_millis() as i64).await
+            let object = input.input.object.clone();
+            let result = elbship_object::handle(input, deps, &invocation, now.as_millis() as i64).await;
+            if let Err(e) = &result {
+                elbship_aws::metrics::failed(&object, e);
+            }
+            result
         }
     }))
     .await

@@ -27,7 +27,12 @@ async fn main() -> Result<(), Error> {
             let input: PlanInput = serde_json::from_value(event.payload)
                 .map_err(|e| ElbshipError::BadInput(format!("plan input: {e}")))?;
             let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-            elbship_plan::handle(input, deps, now_ms).await
+            let object = input.object.clone();
+            let result = elbship_plan::handle(input, deps, now_ms).await;
+            if let Err(e) = &result {
+                elbship_aws::metrics::failed(&object, e);
+            }
+            result
         }
     }))
     .await

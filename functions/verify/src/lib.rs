@@ -3,7 +3,8 @@
 //! with `VerificationFailed` and what is missing. When spans failed after every retry it fails with
 //! `ObjectIncomplete`, whose message is the JSON account of what CloudWatch Logs holds, span by span (read from
 //! the failed spans' checkpoints), and the command that finishes the object. On success it removes the staged
-//! gzip index and returns the summary that the Step Functions console shows as the execution's output.
+//! gzip index, prints the object's metrics (EMF) and returns the summary that the Step Functions console shows as the
+//! execution's output.
 
 use elbship_aws::checkpoints::CheckpointStore;
 use elbship_aws::error::ElbshipError;
@@ -36,6 +37,7 @@ pub async fn handle<C: CheckpointStore>(input: VerifyInput, deps: &VerifyDeps<C>
             tracing::warn!(error = %e, key = index.key, "could not delete the staged index");
         }
     }
+    elbship_aws::metrics::verified(&verified);
     tracing::info!(
         key = verified.object.key,
         lines = verified.ledger.lines_read,

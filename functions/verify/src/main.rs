@@ -21,7 +21,12 @@ async fn main() -> Result<(), Error> {
         async move {
             let input: VerifyInput = serde_json::from_value(event.payload)
                 .map_err(|e| ElbshipError::BadInput(format!("verify input: {e}")))?;
-            elbship_verify::handle(input, deps).await
+            let object = input.job.object.clone();
+            let result = elbship_verify::handle(input, deps).await;
+            if let Err(e) = &result {
+                elbship_aws::metrics::failed(&object, e);
+            }
+            result
         }
     }))
     .await

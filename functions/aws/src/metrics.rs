@@ -1,0 +1,31 @@
+//! Printing the core's EMF documents ([`elbship_core::metrics`]) where a function ends an object: one line on
+//! standard output, which Lambda sends to the function's log group and CloudWatch turns into metrics.
+
+use crate::error::ElbshipError;
+use elbship_core::job::ObjectRef;
+use elbship_core::key::{classify_key, KeyClass};
+use elbship_core::metrics::{object_failed, object_verified};
+use elbship_core::verify::Verified;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Prints the metrics of a verified object.
+pub fn verified(v: &Verified) {
+    if let KeyClass::Log(log) = classify_key(&v.object.key) {
+        println!("{}", object_verified(v, &log, now_ms()));
+    }
+}
+
+/// Prints the metrics of an object whose execution fails with `error` (a failure the state machine does not retry).
+pub fn failed(object: &ObjectRef, error: &ElbshipError) {
+    if ElbshipError::RETRYABLE.contains(&error.name()) {
+        return;
+    }
+    if let KeyClass::Log(log) = classify_key(&object.key) {
+        let f = &log.file;
+        println!("{}", object_failed(&f.account, &f.region, &f.lb_name, f.kind.name(), error.name(), now_ms()));
+    }
+}
