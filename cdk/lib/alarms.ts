@@ -1,4 +1,7 @@
-/** Alarms an operator needs: failed, timed-out or aborted executions, start errors, dead letters; optional SNS. */
+/**
+ * Alarms an operator needs: failed, timed-out or aborted executions, start errors, dead letters, logs arriving late
+ * (freshness), logs no longer arriving (no object verified), and optionally any rejected line; optional SNS.
+ */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -8,6 +11,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { fleetMetric } from './metrics';
 
 export interface ElbshipAlarmsProps {
   readonly stateMachine: StateMachine;
@@ -15,6 +19,12 @@ export interface ElbshipAlarmsProps {
   readonly start: IFunction;
   readonly deadLetterQueue: IQueue;
   readonly email?: string;
+  /** Alarm when the p99 delay from a file's end to its verified delivery exceeds this (default 30 minutes). */
+  readonly freshness?: Duration;
+  /** Alarm when no object is verified for this long (default 1 hour; ELB writes every 5 minutes per node). */
+  readonly silence?: Duration;
+  /** Alarm on any rejected line (default off: backfills of old logs reject by design unless restamped). */
+  readonly alarmOnRejects?: boolean;
 }
 
 export class ElbshipAlarms extends Construct {
@@ -36,6 +46,9 @@ export class ElbshipAlarms extends Construct {
       ['dead-letters', 'S3 events that started nothing are waiting in the dead-letter queue',
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period })],
     ];
+    if (props.alarmOnRejects) {
+      metrics.push(['lines-rejected', 'CloudWatch Logs refused lines for their time (too old, expired, too new)', fleetMetric('LinesRejected', 'Sum', period)]);
+    }
     this.alarms = metrics.map(([name, description, metric]) => new Alarm(this, name, {
       alarmDescription: `elbship: ${description}`,
       metric,
@@ -43,6 +56,24 @@ export class ElbshipAlarms extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
+    }));
+    const freshness = props.freshness ?? Duration.minutes(30);
+    this.alarms.push(new Alarm(this, 'late', {
+      alarmDescription: `elbship: logs arrive late: p99 from a file's end to its delivery is over ${freshness.toMinutes()} minutes`,
+      metric: fleetMetric('FreshnessSeconds', 'p99', period),
+      threshold: freshness.toSeconds(),
+      evaluationPeriods: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }));
+    const silence = props.silence ?? Duration.hours(1);
+    this.alarms.push(new Alarm(this, 'silent', {
+      alarmDescription: `elbship: no object verified for ${silence.toMinutes()} minutes: logs stopped arriving, or elbship stopped shipping them`,
+      metric: fleetMetric('ObjectsVerified', 'Sum', silence),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
     }));
     if (props.email) {
       this.topic = new Topic(this, 'topic', { displayName: 'elbship alarms', enforceSSL: true });

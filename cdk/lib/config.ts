@@ -37,6 +37,12 @@ export interface ElbshipConfig {
   readonly logGroupClass?: 'STANDARD' | 'INFREQUENT_ACCESS';
   /** A KMS key ARN that encrypts every log group (elbship's own and the ones it creates). */
   readonly logGroupKmsKeyArn?: string;
+  /** Freshness alarm: p99 minutes from a file's end to its verified delivery (default 30). */
+  readonly freshnessAlarmMinutes?: number;
+  /** Silence alarm: minutes without any verified object (default 60). */
+  readonly silenceAlarmMinutes?: number;
+  /** Alarm on any line CloudWatch Logs refuses for its time (default false). */
+  readonly alarmOnRejects?: boolean;
   /** An email address subscribed to the alarms' SNS topic. */
   readonly alarmEmail?: string;
   /** X-Ray tracing for the state machine and functions (default false). */
@@ -55,7 +61,7 @@ export function logGroupPrefix(template: string): string {
   return i < 0 ? template : template.slice(0, i);
 }
 
-const NUMBERS = ['mapConcurrency', 'sendConcurrency', 'targetRetentionDays', 'functionLogRetentionDays'] as const;
+const NUMBERS = ['mapConcurrency', 'sendConcurrency', 'targetRetentionDays', 'functionLogRetentionDays', 'freshnessAlarmMinutes', 'silenceAlarmMinutes'] as const;
 const STRINGS = [
   'sourceBucketName', 'keyPrefix', 'logGroupTemplate', 'logStreamTemplate', 'messageMode', 'oldEventPolicy',
   'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture', 'logGroupClass', 'expressMaxBytes',
@@ -77,7 +83,9 @@ export function configFromContext(app: App): ElbshipConfig {
       out[name] = n;
     }
   }
-  const tracing = get('tracing');
-  if (tracing !== undefined) out.tracing = tracing === true || tracing === 'true';
+  for (const name of ['tracing', 'alarmOnRejects'] as const) {
+    const v = get(name);
+    if (v !== undefined) out[name] = v === true || v === 'true';
+  }
   return out as ElbshipConfig;
 }

@@ -1,11 +1,12 @@
 /** The elbship stack: the functions, the state machine, the S3 event wiring, least-privilege grants, alarms. */
-import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ElbshipAlarms } from './alarms';
+import { ElbshipDashboard } from './dashboard';
 import { CheckpointTable } from './checkpoints';
 import { LogBuckets, STAGING_PREFIX } from './buckets';
 import { architectureOf, ElbshipConfig, logGroupPrefix } from './config';
@@ -31,6 +32,7 @@ export class ElbshipStack extends Stack {
   readonly checkpoints: CheckpointTable;
   readonly trigger: ObjectCreatedTrigger;
   readonly alarms: ElbshipAlarms;
+  readonly dashboard: ElbshipDashboard;
 
   constructor(scope: Construct, id: string, props: ElbshipStackProps) {
     super(scope, id, props);
@@ -126,6 +128,12 @@ export class ElbshipStack extends Stack {
     this.trigger = new ObjectCreatedTrigger(this, 'trigger', { bucket: this.buckets.source, keyPrefix: c.keyPrefix, start: f.start });
     this.alarms = new ElbshipAlarms(this, 'alarms', {
       stateMachine: sm, expressStateMachine: express, start: f.start, deadLetterQueue: this.trigger.deadLetterQueue, email: c.alarmEmail,
+      freshness: Duration.minutes(c.freshnessAlarmMinutes ?? 30),
+      silence: Duration.minutes(c.silenceAlarmMinutes ?? 60),
+      alarmOnRejects: c.alarmOnRejects ?? false,
+    });
+    this.dashboard = new ElbshipDashboard(this, 'dashboard', {
+      stateMachine: sm, expressStateMachine: express, functions: [f.start, f.plan, f.ship, f.verify, f.object],
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: sm.stateMachineArn, description: 'export ELBSHIP_STATE_MACHINE_ARN=<this> for elbship ship' });

@@ -1,6 +1,7 @@
 /** Assertion tests: resources, properties, IAM statements, the EventBridge pattern, the deployed definition. */
 import * as fs from 'fs';
 import { Match } from 'aws-cdk-lib/assertions';
+import { ElbshipDashboard } from '../lib/dashboard';
 import { DEFINITION_FILE, EXPRESS_DEFINITION_FILE } from '../lib/workflow';
 import { synth } from './synth';
 
@@ -169,6 +170,33 @@ describe('the elbship stack', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Threshold: 1 });
     }
     template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  test('alarms when logs arrive late or stop arriving; none on rejects unless asked', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'elbship', MetricName: 'FreshnessSeconds', ExtendedStatistic: 'p99', Threshold: 1800,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'elbship', MetricName: 'ObjectsVerified', Statistic: 'Sum', Period: 3600, Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching',
+    });
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'LinesRejected' } }))).toHaveLength(0);
+    const custom = synth({ freshnessAlarmMinutes: 10, silenceAlarmMinutes: 120, alarmOnRejects: true }).template;
+    custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FreshnessSeconds', Threshold: 600 });
+    custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ObjectsVerified', Period: 7200 });
+    custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LinesRejected', Threshold: 1 });
+  });
+
+  test('a dashboard of what is shipped, how late, what is refused and what failed', () => {
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    const body = JSON.stringify(Object.values(dashboards)[0]);
+    for (const title of ElbshipDashboard.WIDGETS) expect(body).toContain(title);
+    for (const metric of ['ObjectsVerified', 'LinesDelivered', 'BytesDelivered', 'RejectedExpired', 'FreshnessSeconds', 'ThrottleCount']) {
+      expect(body).toContain(metric);
+    }
+    expect(body).toContain('p99');
   });
 });
 
