@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const LOAD_BALANCERS: usize = 50;
+const START_CONCURRENCY: usize = 3;
 
 fn start(o: &ObjectRef) -> Result<String, String> {
     let event = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
@@ -56,9 +57,15 @@ async fn main() {
     let t0 = Instant::now();
     let pace = Duration::from_secs_f64(60.0 / count as f64);
     let mut starts = tokio::task::JoinSet::new();
+    // Locally the start function and the object function share `cargo lambda watch`'s instances, and moto answers
+    // an Express StartExecution only when the execution has run: at most a few starts wait at once, or they would
+    // hold every instance the executions need (on AWS each function scales on its own).
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(START_CONCURRENCY));
     for (i, o) in objects.iter().cloned().enumerate() {
         tokio::time::sleep_until(tokio::time::Instant::from_std(t0 + pace * i as u32)).await;
+        let permit = in_flight.clone().acquire_owned().await;
         starts.spawn_blocking(move || {
+            let _permit = permit;
             // EventBridge retries a failed target with backoff; so does this.
             for attempt in 0..8u32 {
                 match start(&o) {
