@@ -23,3 +23,5 @@ say "elbship ship s3://$ELBSHIP_BUCKET/ --wait"
 "$bin/elbship" ship "s3://$ELBSHIP_BUCKET/" --wait
 say "a few events read back from CloudWatch Logs"
 "$bin/elbship-demo" show
+say "elbship status: what each execution delivered, and how late"
+"$bin/elbship" status --since 1h || true

@@ -1,9 +1,11 @@
 //! `elbship`: the command line. `elbship inspect` runs the core pipeline on local files and reports what would
 //! be sent to CloudWatch Logs, and why anything would not; `elbship ship` starts the deployed (or local) state
-//! machine for objects already in S3 and can wait for their verified counts.
+//! machine for objects already in S3 and can wait for their verified counts; `elbship status` lists what recent
+//! executions delivered and what failed.
 
 mod inspect;
 mod ship;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +24,9 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Ship objects already in S3: start, for every object under a prefix, what its S3 event would start.
     Ship(ship::ShipArgs),
+    /// Recent executions: what each object delivered, how late, and what failed (failures first, with the command
+    /// that finishes them).
+    Status(status::StatusArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args),
         Command::Ship(args) => ship::run(&args),
+        Command::Status(args) => status::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -131,3 +131,57 @@ mod tests {
         );
     }
 }
+
+/// The executions of a state machine started at or after `since_ms`, newest first, each described (input,
+/// output, error, cause). `route` labels them (`standard`, `express`).
+pub async fn recent_executions(
+    client: &aws_sdk_sfn::Client,
+    state_machine_arn: &str,
+    since_ms: i64,
+    route: &str,
+) -> Result<Vec<elbship_core::status::Execution>, ElbshipError> {
+    let ms = |d: &aws_smithy_types::DateTime| d.to_millis().unwrap_or(0);
+    let mut arns = Vec::new();
+    let mut token = None;
+    'pages: loop {
+        let page = client
+            .list_executions()
+            .state_machine_arn(state_machine_arn)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sfn_error("ListExecutions", state_machine_arn, &e))?;
+        for e in page.executions() {
+            if ms(e.start_date()) < since_ms {
+                break 'pages;
+            }
+            arns.push(e.execution_arn().to_string());
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut out = Vec::with_capacity(arns.len());
+    for arn in arns {
+        let d = client
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| sfn_error("DescribeExecution", &arn, &e))?;
+        let json = |s: Option<&str>| s.and_then(|s| serde_json::from_str(s).ok());
+        out.push(elbship_core::status::Execution {
+            arn,
+            status: d.status().as_str().to_string(),
+            start_ms: ms(d.start_date()),
+            stop_ms: d.stop_date().map(ms),
+            input: json(d.input()),
+            output: json(d.output()),
+            error: d.error().map(str::to_string),
+            cause: d.cause().map(str::to_string),
+            route: route.to_string(),
+        });
+    }
+    Ok(out)
+}

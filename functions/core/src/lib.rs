@@ -24,6 +24,7 @@ pub mod route;
 pub mod s3_event;
 pub mod size;
 pub mod spans;
+pub mod status;
 pub mod synth;
 pub mod timestamp;
 pub mod verify;

@@ -286,3 +286,39 @@ async fn the_local_stack_refuses_what_aws_refuses() {
         .await;
     assert!(ok.is_ok(), "{ok:?}");
 }
+
+#[tokio::test]
+async fn elbship_status_lists_verified_objects_and_failures_first_with_the_command_that_finishes_them() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("status");
+    let good = gzip(&alb_log(11, now - 20 * MINUTE, 50_000));
+    let ok = ship(&stack, &key("alb_access", &lb, now - 5 * MINUTE, "good"), good).await;
+    assert_eq!(ok.status, "SUCCEEDED");
+    let bad = ship(&stack, &key("alb_access", &lb, now - 10 * MINUTE, "bad"), b"not gzip\n".to_vec()).await;
+    assert_eq!(bad.error.as_deref(), Some("NotGzip"));
+    // The CLI, built next to this test binary.
+    let bin = std::env::current_exe().ok().and_then(|p| p.parent()?.parent().map(|d| d.join("elbship")));
+    let bin = bin.filter(|b| b.exists()).unwrap_or_else(|| panic!("build the workspace first (elbship binary)"));
+    let out = std::process::Command::new(bin)
+        .args(["status", "--since", "15m", "--load-balancer", &lb, "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success(), "a failure is listed: exit 1");
+    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
+    // Failures first: the Standard execution the corrupt object was handed to; then its Express execution (handed
+    // over) and the verified object, newest first.
+    assert_eq!(statuses[0], "failed", "{rows:?}");
+    assert_eq!(rows[0]["error"], "NotGzip");
+    assert!(rows[0]["finish"].as_str().is_some_and(|f| f.contains("--retry-failed") && f.contains("_bad.log.gz")));
+    assert!(statuses.contains(&"handed over"), "{statuses:?}");
+    let verified: Vec<&Value> = rows.iter().filter(|r| r["status"] == "verified").collect();
+    assert_eq!(verified.len(), 1, "{rows:?}");
+    assert_eq!(verified[0]["delivered"], ledger(&ok)["lines_delivered"]);
+    assert_eq!(verified[0]["kind"], "alb_access");
+    assert!(verified[0]["freshness_seconds"].as_i64().is_some_and(|s| (5 * 60..15 * 60).contains(&s)), "{rows:?}");
+}
