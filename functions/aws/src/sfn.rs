@@ -119,19 +119,6 @@ async fn start_named(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn execution_arns() {
-        assert_eq!(
-            execution_arn("arn:aws:states:us-east-1:123456789012:stateMachine:elbship", "n"),
-            "arn:aws:states:us-east-1:123456789012:execution:elbship:n"
-        );
-    }
-}
-
 /// The executions of a state machine started at or after `since_ms`, newest first, each described (input,
 /// output, error, cause). `route` labels them (`standard`, `express`).
 pub async fn recent_executions(
@@ -184,4 +171,17 @@ pub async fn recent_executions(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execution_arns() {
+        assert_eq!(
+            execution_arn("arn:aws:states:us-east-1:123456789012:stateMachine:elbship", "n"),
+            "arn:aws:states:us-east-1:123456789012:execution:elbship:n"
+        );
+    }
 }
