@@ -111,7 +111,8 @@ async fn main() {
     }
     let secs = t0.elapsed().as_secs_f64();
     let calls = router("GET", "/_elbship/calls", &json!({}));
-    let quotas = router("DELETE", "/_elbship/quotas", &json!({}));
+    let quotas = router("GET", "/_elbship/quotas", &json!({}));
+    router("DELETE", "/_elbship/quotas", &json!({}));
     let n = |op: &str| calls["calls"][op].as_u64().unwrap_or(0);
     println!(
         "started {} executions in {started_in:.0}s; all ended after {secs:.0}s ({:.1} objects/s)",
