@@ -1,8 +1,9 @@
-//! `make scale`: a burst of small objects (2,000 by default, `ELBSHIP_SCALE_OBJECTS`) arriving within a minute, as
-//! ELB's 5-minute deliveries do, from 50 load balancers, on the local stack with the router enforcing AWS's
-//! per-API rates (CreateLogGroup and DescribeLogGroups 5 per second, CreateLogStream 50, PutLogEvents 5,000,
-//! StartExecution a bucket of 800 refilled at 150 per second). Each object's event goes to the real start
-//! function; the run ends when every execution has, and fails unless every object is verified.
+//! `make scale`: a burst of small objects (2,000 by default, `ELBSHIP_SCALE_OBJECTS`) as ELB's 5-minute deliveries
+//! bring them, from 50 load balancers, on the local stack with the router enforcing AWS's per-API rates
+//! (CreateLogGroup and DescribeLogGroups 5 per second, CreateLogStream 50, PutLogEvents 5,000, StartExecution a
+//! bucket of 800 refilled at 150 per second). Each object's event goes to the real start function, paced to arrive
+//! within a minute but admitted no faster than the local stack can run them (see below); the run ends when every
+//! execution has, and fails unless every object is verified.
 
 use elbship_core::job::ObjectRef;
 use elbship_core::synth::alb_log;
@@ -56,58 +57,64 @@ async fn main() {
     router("DELETE", "/_elbship/calls", &json!({}));
     let t0 = Instant::now();
     let pace = Duration::from_secs_f64(60.0 / count as f64);
-    let mut starts = tokio::task::JoinSet::new();
-    // Locally the start function and the object function share `cargo lambda watch`'s instances, and moto answers
-    // an Express StartExecution only when the execution has run: at most a few starts wait at once, or they would
-    // hold every instance the executions need (on AWS each function scales on its own).
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(START_CONCURRENCY));
+    // Locally every execution shares two cores and `cargo lambda watch`, which stops handing out invokes once some
+    // 150 wait for an instance: objects are admitted as fast as the minute allows, but no more than
+    // ELBSHIP_SCALE_IN_FLIGHT (default 24) at once. The start function and the object function also share its
+    // instances, and moto answers an Express StartExecution only when the execution has run, so at most a few start
+    // calls wait at once (on AWS each function scales on its own, and the quotas above are what bounds a burst).
+    let in_flight: usize = std::env::var("ELBSHIP_SCALE_IN_FLIGHT").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
+    let admitted = Arc::new(tokio::sync::Semaphore::new(in_flight));
+    let starting = Arc::new(tokio::sync::Semaphore::new(START_CONCURRENCY));
+    let mut runs = tokio::task::JoinSet::new();
+    let mut results = Vec::new();
     for (i, o) in objects.iter().cloned().enumerate() {
         tokio::time::sleep_until(tokio::time::Instant::from_std(t0 + pace * i as u32)).await;
-        let permit = in_flight.clone().acquire_owned().await;
-        starts.spawn_blocking(move || {
-            let _permit = permit;
-            // EventBridge retries a failed target with backoff; so does this.
-            for attempt in 0..8u32 {
-                match start(&o) {
-                    Ok(arn) => return Ok(arn),
-                    Err(e) if attempt == 7 => return Err(format!("{}: {e}", o.key)),
-                    Err(_) => std::thread::sleep(Duration::from_secs(1 << attempt.min(4))),
+        let permit = admitted.clone().acquire_owned().await;
+        let (stack, starting) = (stack.clone(), starting.clone());
+        runs.spawn(async move {
+            let _admitted = permit;
+            let start_permit = starting.acquire_owned().await;
+            let arn = tokio::task::spawn_blocking(move || {
+                let _starting = start_permit;
+                // EventBridge retries a failed target with backoff; so does this.
+                let mut last = String::new();
+                for attempt in 0..8u32 {
+                    match start(&o) {
+                        Ok(arn) => return Ok(arn),
+                        Err(e) => last = e,
+                    }
+                    std::thread::sleep(Duration::from_secs(1 << attempt.min(4)));
                 }
-            }
-            Err(o.key.clone())
-        });
-    }
-    let mut arns = Vec::new();
-    let mut start_failures = Vec::new();
-    while let Some(r) = starts.join_next().await {
-        match r {
-            Ok(Ok(arn)) => arns.push(arn),
-            Ok(Err(e)) => start_failures.push(e),
-            Err(e) => start_failures.push(e.to_string()),
-        }
-    }
-    let started_in = t0.elapsed().as_secs_f64();
-    let (mut verified, mut escalated, mut duplicates, mut failed) = (0, 0, 0, Vec::new());
-    let mut waits = tokio::task::JoinSet::new();
-    for arn in arns {
-        let stack = stack.clone();
-        waits.spawn(async move {
+                Err(format!("{}: {last}", o.key))
+            })
+            .await
+            .map_err(|e| e.to_string())??;
             let f = stack.wait(&arn).await;
-            match f.output.as_ref().and_then(|o| o["outcome"].as_str()) {
+            Ok::<_, String>(match f.output.as_ref().and_then(|o| o["outcome"].as_str()) {
                 Some("escalated") => {
                     let next =
                         f.output.as_ref().and_then(|o| o["execution_arn"].as_str()).unwrap_or_default().to_string();
                     (true, stack.wait(&next).await)
                 }
                 _ => (false, f),
-            }
+            })
         });
-        if waits.len() >= 64 {
-            tally(waits.join_next().await, &mut verified, &mut escalated, &mut duplicates, &mut failed);
+        while let Some(done) = runs.try_join_next() {
+            results.push(done);
         }
     }
-    while let Some(r) = waits.join_next().await {
-        tally(Some(r), &mut verified, &mut escalated, &mut duplicates, &mut failed);
+    let admitted_in = t0.elapsed().as_secs_f64();
+    while let Some(done) = runs.join_next().await {
+        results.push(done);
+    }
+    let (mut verified, mut escalated, mut duplicates, mut failed) = (0, 0, 0, Vec::new());
+    let mut start_failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(Ok(run)) => tally(Some(Ok(run)), &mut verified, &mut escalated, &mut duplicates, &mut failed),
+            Ok(Err(e)) => start_failures.push(e),
+            Err(e) => start_failures.push(e.to_string()),
+        }
     }
     let secs = t0.elapsed().as_secs_f64();
     let calls = router("GET", "/_elbship/calls", &json!({}));
@@ -115,8 +122,7 @@ async fn main() {
     router("DELETE", "/_elbship/quotas", &json!({}));
     let n = |op: &str| calls["calls"][op].as_u64().unwrap_or(0);
     println!(
-        "started {} executions in {started_in:.0}s; all ended after {secs:.0}s ({:.1} objects/s)",
-        count - start_failures.len(),
+        "admitted {count} objects in {admitted_in:.0}s (at most {in_flight} in flight); all ended after {secs:.0}s ({:.1} objects/s)",
         count as f64 / secs
     );
     println!("verified {verified} (of which {escalated} after a hand-over to the Standard state machine), duplicates {duplicates}, failed {}", failed.len() + start_failures.len());
