@@ -3,9 +3,11 @@
 //! machine for objects already in S3 and can wait for their verified counts; `elbship status` lists what recent
 //! executions delivered and what failed.
 
+mod backfill;
 mod inspect;
 mod ship;
 mod status;
+mod when;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +26,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Ship objects already in S3: start, for every object under a prefix, what its S3 event would start.
     Ship(ship::ShipArgs),
+    /// Backfill a prefix: the logs chosen by time, load balancer and account from their keys; `--dry-run` estimates.
+    Backfill(backfill::BackfillArgs),
     /// Recent executions: what each object delivered, how late, and what failed (failures first, with the command
     /// that finishes them).
     Status(status::StatusArgs),
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Ship(args) => ship::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Backfill(args) => backfill::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

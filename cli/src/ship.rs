@@ -11,7 +11,7 @@ use elbship_aws::clients;
 use elbship_aws::s3::Objects;
 use elbship_aws::sfn::{retry_failed, start_object, StartOutcome};
 use elbship_core::event_builder::MessageMode;
-use elbship_core::job::ShipOptions;
+use elbship_core::job::{ObjectRef, ShipOptions};
 use elbship_core::policy::OldEventPolicy;
 use elbship_core::verify::{Incomplete, Verified};
 use std::time::{Duration, Instant};
@@ -45,7 +45,7 @@ pub struct ShipArgs {
     timeout: u64,
 }
 
-fn parse_url(url: &str) -> Result<(String, String)> {
+pub fn parse_url(url: &str) -> Result<(String, String)> {
     let rest = url.strip_prefix("s3://").with_context(|| format!("{url:?} is not an s3:// URL"))?;
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty() {
@@ -63,18 +63,45 @@ pub fn run(args: &ShipArgs) -> Result<bool> {
 async fn ship(args: &ShipArgs) -> Result<bool> {
     let (bucket, prefix) = parse_url(&args.url)?;
     let sdk = clients::load().await;
-    let sfn = clients::sfn(&sdk);
     let objects = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix).await?;
     if objects.is_empty() {
         bail!("no object under s3://{bucket}/{prefix}");
     }
     let options = ShipOptions { mode: args.mode, policy: args.policy, span_bytes: args.span_size };
+    let run = Run {
+        state_machine: &args.state_machine,
+        options,
+        retry_failed: args.retry_failed,
+        wait: args.wait,
+        timeout: args.timeout,
+    };
+    start_and_follow(&clients::sfn(&sdk), &run, &objects).await
+}
+
+/// How to start and follow objects.
+pub struct Run<'a> {
+    /// The Standard state machine.
+    pub state_machine: &'a str,
+    /// Per-execution options.
+    pub options: ShipOptions,
+    /// Start a new attempt after a failed one.
+    pub retry_failed: bool,
+    /// Follow the executions.
+    pub wait: bool,
+    /// Give up waiting after this many seconds.
+    pub timeout: u64,
+}
+
+/// Starts each object (or its next attempt) and, with `wait`, follows the executions and prints their counts;
+/// `Ok(false)` when one failed.
+pub async fn start_and_follow(sfn: &aws_sdk_sfn::Client, args: &Run<'_>, objects: &[ObjectRef]) -> Result<bool> {
+    let options = args.options;
     let mut follow = Vec::new();
-    for object in &objects {
+    for object in objects {
         let outcome = if args.retry_failed {
-            retry_failed(&sfn, &args.state_machine, object, options).await?
+            retry_failed(sfn, args.state_machine, object, options).await?
         } else {
-            start_object(&sfn, &args.state_machine, object, options).await?
+            start_object(sfn, args.state_machine, object, options).await?
         };
         match outcome {
             StartOutcome::Started { key, execution_arn } => {

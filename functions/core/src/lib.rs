@@ -3,6 +3,7 @@
 //! cut into spans that workers decode independently. No AWS I/O lives here.
 #![deny(missing_docs)]
 
+pub mod backfill;
 pub mod batch;
 pub mod checkpoint;
 pub mod cost;

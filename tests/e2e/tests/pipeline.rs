@@ -322,3 +322,58 @@ async fn elbship_status_lists_verified_objects_and_failures_first_with_the_comma
     assert_eq!(verified[0]["kind"], "alb_access");
     assert!(verified[0]["freshness_seconds"].as_i64().is_some_and(|s| (5 * 60..15 * 60).contains(&s)), "{rows:?}");
 }
+
+/// The `elbship` binary, built next to the test binaries.
+fn elbship_cli() -> std::process::Command {
+    let bin = std::env::current_exe().ok().and_then(|p| p.parent()?.parent().map(|d| d.join("elbship")));
+    std::process::Command::new(bin.filter(|b| b.exists()).unwrap_or_else(|| panic!("build the workspace first")))
+}
+
+#[tokio::test]
+async fn a_backfill_takes_objects_by_their_keys_and_a_second_one_ships_nothing() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let (lb, other) = (unique("fill"), unique("fillx"));
+    let text = alb_log(12, now - 60 * MINUTE, 30_000);
+    let mut keys = Vec::new();
+    for (name, end) in
+        [(&lb, now - 50 * MINUTE), (&lb, now - 20 * MINUTE), (&lb, now - 5 * MINUTE), (&other, now - 20 * MINUTE)]
+    {
+        let k = key("alb_access", name, end, &format!("b{}", keys.len()));
+        stack.put(&k, gzip(&text)).await;
+        keys.push(k);
+    }
+    let prefix = format!("s3://{}/prefix.with.dots/AWSLogs/", stack.bucket);
+    let since = elbship_core::timestamp::format_ms(now - 30 * MINUTE);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["backfill", prefix.as_str(), "--load-balancer", lb.as_str(), "--since", since.as_str()];
+        args.extend_from_slice(extra);
+        let out = elbship_cli().args(&args).output().unwrap_or_else(|e| panic!("{e}"));
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (ok, dry) = run(&["--dry-run"]);
+    assert!(ok && dry.starts_with("2 objects"), "{dry}");
+    assert!(dry.contains("0 objects ended more than 14 days ago"), "{dry}");
+    assert_eq!(stack.executions(&lb).await, 0, "a dry run starts nothing");
+    let (ok, shipped) = run(&["--wait"]);
+    assert!(ok, "{shipped}");
+    assert_eq!(shipped.matches("SUCCEEDED").count(), 2, "{shipped}");
+    assert!(
+        !shipped.contains("_b0.") && !shipped.contains("_b3."),
+        "older and other load balancer left out: {shipped}"
+    );
+    let (ok, again) = run(&["--wait"]);
+    assert!(ok && again.matches("not shipped again").count() == 2, "{again}");
+    // Every line of the two objects once, in their streams (`{kind}/{date}`).
+    let lines = text.iter().filter(|&&b| b == b'\n').count();
+    let mut streams: Vec<String> = [now - 20 * MINUTE, now - 5 * MINUTE]
+        .iter()
+        .map(|&end| format!("alb_access/{}", &elbship_core::timestamp::format_ms(end)[..10]))
+        .collect();
+    streams.dedup();
+    let mut stored = 0;
+    for s in &streams {
+        stored += stack.events(&group("app", &lb), s).await.len();
+    }
+    assert_eq!(stored, 2 * lines);
+}
