@@ -49,6 +49,8 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from procs import kill_matching
+
 MAX_BATCH_BYTES = 1_048_576
 EVENT_OVERHEAD = 26
 MAX_EVENTS = 10_000
@@ -219,18 +221,7 @@ def operation(command, path, headers):
 def kill_function_processes(functions):
     """SIGKILLs every running instance of the functions (cargo lambda watch runs them in process groups of their
     own, so killing its group leaves them running)."""
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            exe = os.readlink(f"/proc/{pid}/exe")
-        except OSError:
-            continue
-        if os.path.basename(exe) in functions:
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    kill_matching(lambda exe: os.path.basename(exe) in functions)
 
 
 def restart_lambda(state_dir, port, functions):

@@ -25,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from procs import kill_matching
+
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local"
 REGION = "us-east-1"
@@ -250,18 +252,7 @@ def stray_functions():
     """Stops function instances of this checkout that outlived cargo lambda watch (after the router restarted it,
     instances it started can be left behind)."""
     target = str((ROOT / os.environ.get("CARGO_TARGET_DIR", "target")).resolve())
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            exe = os.readlink(f"/proc/{pid}/exe")
-        except OSError:
-            continue
-        if exe.startswith(target) and os.path.basename(exe) in FUNCTIONS:
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    kill_matching(lambda exe: exe.startswith(target) and os.path.basename(exe) in FUNCTIONS)
 
 
 def env():

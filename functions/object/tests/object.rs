@@ -38,6 +38,7 @@ struct Mocks {
     get: Rule,
     put: Rule,
     start: Rule,
+    describe: Rule,
 }
 
 fn mocks(put: Rule) -> Mocks {
@@ -50,15 +51,15 @@ fn mocks(put: Rule) -> Mocks {
             .build()
             .unwrap_or_else(|e| panic!("{e}"))
     });
-    Mocks { get, put, start }
+    let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
+        .then_output(|| DescribeLogGroupsOutput::builder().build());
+    Mocks { get, put, start, describe }
 }
 
 fn deps(m: &Mocks, checkpoints: &MemoryCheckpoints) -> ObjectDeps<MemoryCheckpoints> {
-    let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
-        .then_output(|| DescribeLogGroupsOutput::builder().build());
     let s3 = Objects::holding_small(mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&m.get]), 1 << 20);
     let logs = LogSink::new(
-        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&m.put, &describe]),
+        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&m.put, &m.describe]),
         NewGroups::default(),
     );
     let config = Config::from_lookup(|_| None).unwrap_or_else(|e| panic!("{e}"));
@@ -91,6 +92,7 @@ async fn a_small_object_is_read_once_shipped_and_verified_in_one_call() {
     let Ok(ObjectOutcome::Verified(v)) = out else { panic!("{out:?}") };
     assert_eq!((v.ledger.lines_read, v.ledger.lines_delivered), (4, 4));
     assert_eq!((m.get.num_calls(), m.put.num_calls(), m.start.num_calls()), (1, 1, 0));
+    assert_eq!(m.describe.num_calls(), 0, "a fresh file needs no retention: no control-plane call");
 }
 
 #[tokio::test]

@@ -103,13 +103,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_test_event_starts_nothing_and_is_no_error() {
-        let start = mock!(aws_sdk_sfn::Client::start_execution).then_output(|| {
-            StartExecutionOutput::builder()
-                .execution_arn("a")
-                .start_date(aws_smithy_types::DateTime::from_secs(0))
-                .build()
-                .unwrap_or_else(|e| panic!("{e}"))
-        });
+        let start = mock!(aws_sdk_sfn::Client::start_execution).then_output(started);
         let sfn = mock_client!(aws_sdk_sfn, [&start]);
         let test = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"});
         assert_eq!(handle(&test, &sfn, &routes()).await.ok(), Some(vec![]));
@@ -120,13 +114,7 @@ mod tests {
     async fn a_connection_log_through_sqs_starts_its_execution() {
         let start = mock!(aws_sdk_sfn::Client::start_execution)
             .match_requests(|r| r.name().is_some_and(|n| n.starts_with("lb_20261127T100000000Z_")))
-            .then_output(|| {
-                StartExecutionOutput::builder()
-                    .execution_arn("a")
-                    .start_date(aws_smithy_types::DateTime::from_secs(0))
-                    .build()
-                    .unwrap_or_else(|e| panic!("{e}"))
-            });
+            .then_output(started);
         let sfn = mock_client!(aws_sdk_sfn, [&start]);
         let n = json!({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "b"},
             "object": {"key": KEY, "size": 9, "eTag": "e"}}}]});

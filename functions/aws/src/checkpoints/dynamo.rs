@@ -219,9 +219,7 @@ impl CheckpointStore for DynamoCheckpoints {
         };
         let stored = item.get("geometry").and_then(|v| v.as_s().ok()).map_or("", String::as_str);
         if stored != geometry {
-            return Err(ElbshipError::CheckpointMismatch(format!(
-                "span {key} was checkpointed as {stored}, the plan now says {geometry}"
-            )));
+            return Err(super::mismatch(key, stored, geometry));
         }
         let prior = checkpoint_from(item)?;
         Ok(TakenOver { sent_below: prior.sent_below, prior })

@@ -70,9 +70,7 @@ impl CheckpointStore for MemoryCheckpoints {
         let mut s = self.lock();
         s.writes += 1;
         if let Some((_, stored, _)) = s.spans.get(key).filter(|(_, g, _)| g != geometry) {
-            return Err(ElbshipError::CheckpointMismatch(format!(
-                "span {key} was checkpointed as {stored}, the plan now says {geometry}"
-            )));
+            return Err(super::mismatch(key, stored, geometry));
         }
         let fresh = SpanCheckpoint { sent_below: first_reservation, ..SpanCheckpoint::default() };
         match s.spans.get_mut(key) {

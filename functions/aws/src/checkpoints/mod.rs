@@ -99,6 +99,11 @@ pub fn geometry(span: &elbship_core::spans::Span) -> String {
     format!("{}:{}-{}:{}+{}", span.read_start, span.owned_start, span.owned_end, span.first_line, span.lines)
 }
 
+/// The error of a span stored with another geometry than the plan's.
+pub(crate) fn mismatch(key: &str, stored: &str, geometry: &str) -> ElbshipError {
+    ElbshipError::CheckpointMismatch(format!("span {key} was checkpointed as {stored}, the plan now says {geometry}"))
+}
+
 /// A new owner name for one attempt.
 pub fn new_owner(request_id: &str) -> String {
     format!("{request_id}/{:016x}", fastrand::u64(..))
