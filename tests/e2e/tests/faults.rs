@@ -11,7 +11,9 @@ use elbship_core::job::{ObjectRef, ShipOptions};
 use elbship_core::policy::OldEventPolicy;
 use elbship_core::synth::alb_log;
 use elbship_core::verify::Incomplete;
-use elbship_e2e::{arn_of, expected, extra_copies, gzip, key, now_ms, set_faults, unique, Finished, Stack, Stored};
+use elbship_e2e::{
+    arn_of, duplicated_events, expected, gzip, key, now_ms, set_faults, unique, Finished, Stack, Stored,
+};
 use serde_json::{json, Value};
 
 const MINUTE: i64 = 60_000;
@@ -21,6 +23,7 @@ static FUNCTIONS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 struct Shipped {
     ledger: Value,
+    /// The object's events CloudWatch Logs holds more than once.
     extra: u64,
 }
 
@@ -70,9 +73,9 @@ async fn ship_under(name: &str, rules: Value) -> Shipped {
         run.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
     assert_eq!(ledger["lines_read"].as_u64(), Some(want.len() as u64));
     assert_eq!(ledger["lines_delivered"], ledger["lines_read"]);
-    let extra = extra_copies(&stored, &want);
+    let extra = duplicated_events(&stored, &want);
     let dup = ledger["possibly_duplicated"].as_u64().unwrap_or(0);
-    assert!(extra <= dup, "{extra} events stored twice, {dup} counted as possibly duplicated");
+    assert!(extra <= dup, "{extra} events stored more than once, {dup} counted as possibly duplicated");
     Shipped { ledger, extra }
 }
 
@@ -163,7 +166,7 @@ async fn a_failed_span_is_accounted_for_and_retry_failed_finishes_the_object() {
     assert_eq!(finished.status, "SUCCEEDED", "{:?}", finished.cause);
     let ledger = finished.output.unwrap_or_default()["ledger"].clone();
     let (stored, want) = run.events(&account.log_group, &account.log_stream).await;
-    let extra = extra_copies(&stored, &want);
+    let extra = duplicated_events(&stored, &want);
     assert!(extra <= ledger["possibly_duplicated"].as_u64().unwrap_or(0), "{extra} stored twice, uncounted");
     assert_eq!(extra, 0, "the refused batch was never stored");
 
@@ -202,7 +205,7 @@ async fn express_under(name: &str, rules: Value) -> (Finished, Shipped) {
     let stored = stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
     let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
     assert_eq!(ledger["lines_delivered"].as_u64(), Some(want.len() as u64));
-    let extra = extra_copies(&stored, &want);
+    let extra = duplicated_events(&stored, &want);
     assert!(extra <= ledger["possibly_duplicated"].as_u64().unwrap_or(0), "{extra} stored twice, uncounted");
     (express, Shipped { ledger, extra })
 }
