@@ -312,7 +312,10 @@ class Router(BaseHTTPRequestHandler):
             self.server.calls.invoked(function, time.time() - started)
         except (OSError, http.client.HTTPException):
             with self.server.pending_lock:
-                killed = self.server.kills > pending["generation"]
+                # Under way when the functions were killed, or broken while they were coming back: a crash, as
+                # Lambda reports it, not a lost connection to moto's interpreter.
+                killed = (self.server.kills > pending["generation"]
+                          or time.time() - self.server.last_kill_at < 30)
             if not killed:
                 raise
             err = {"errorType": "Runtime.ExitError",
@@ -360,10 +363,12 @@ class Router(BaseHTTPRequestHandler):
     def _kill_functions(self):
         with self.server.pending_lock:
             self.server.kills += 1  # every invoke under way now was answered by an instance that is about to die
+            self.server.last_kill_at = time.time()
             pending = list(self.server.pending)
         restart_lambda(self.server.state_dir, self.server.lambda_port, self.server.functions)
         with self.server.pending_lock:
             self.server.kills += 1  # and so was any invoke that began while it died
+            self.server.last_kill_at = time.time()
         for p in pending:  # their workers are gone: end the wait for an answer that will never come
             conn = p.get("conn")
             if conn is not None and conn.sock is not None:
@@ -492,7 +497,7 @@ def main():
     server.functions = set(a.functions.split(","))
     server.faults = Faults()
     server.calls, server.quotas = Calls(), Quotas()
-    server.pending, server.pending_lock, server.kills = [], threading.Lock(), 0
+    server.pending, server.pending_lock, server.kills, server.last_kill_at = [], threading.Lock(), 0, 0.0
     server.state_dir = a.state_dir
     print(f"router on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
