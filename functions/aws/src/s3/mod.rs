@@ -94,13 +94,15 @@ impl Objects {
             return Ok(Some(bytes));
         }
         let (mut body, _) = self.get(o, 0, None).await?;
-        let bytes = tokio::task::spawn_blocking(move || {
+        let read = tokio::task::spawn_blocking(move || {
             let mut v = Vec::new();
             body.read_to_end(&mut v).map(|_| v)
         })
-        .await
-        .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", o.bucket, o.key)))?
-        .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", o.bucket, o.key)))?;
+        .await;
+        let unavailable = |e: &dyn std::fmt::Display| {
+            ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", o.bucket, o.key))
+        };
+        let bytes = read.map_err(|e| unavailable(&e))?.map_err(|e| unavailable(&e))?;
         let bytes: Arc<[u8]> = bytes.into();
         if let Ok(mut last) = held.last.lock() {
             *last = Some((o.clone(), bytes.clone()));

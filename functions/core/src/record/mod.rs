@@ -152,17 +152,19 @@ fn push_value(out: &mut String, field: &Field<'_>, ty: ValueType) {
             }
             Err(_) => push_json_string(out, &text),
         },
-        ValueType::Float if json_number_shape(&text).is_some() => {
-            out.push_str(&text);
-            if json_number_shape(&text) == Some(false) {
-                out.push_str(".0");
+        ValueType::Float => match json_number_shape(&text) {
+            Some(fraction) => {
+                out.push_str(&text);
+                if !fraction {
+                    out.push_str(".0");
+                }
             }
-        }
-        ValueType::Float => match text.parse::<f64>() {
-            Ok(x) if x.is_finite() => {
-                let _ = write!(out, "{x:?}");
-            }
-            _ => push_json_string(out, &text),
+            None => match text.parse::<f64>() {
+                Ok(x) if x.is_finite() => {
+                    let _ = write!(out, "{x:?}");
+                }
+                _ => push_json_string(out, &text),
+            },
         },
         ValueType::Text => push_json_string(out, &text),
     }
