@@ -13,6 +13,7 @@ import { architectureOf, ElbshipConfig, logGroupPrefix } from './config';
 import { ElbshipFunctions } from './functions';
 import { ObjectCreatedTrigger } from './trigger';
 import { Workflow } from './workflow';
+import { Backfill } from './backfill';
 
 export const DEFAULT_LOG_GROUP_TEMPLATE = '/elbship/{account}/{region}/{lb_type}/{lb_name}';
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -33,6 +34,7 @@ export class ElbshipStack extends Stack {
   readonly trigger: ObjectCreatedTrigger;
   readonly alarms: ElbshipAlarms;
   readonly dashboard: ElbshipDashboard;
+  readonly backfill: Backfill;
 
   constructor(scope: Construct, id: string, props: ElbshipStackProps) {
     super(scope, id, props);
@@ -87,6 +89,10 @@ export class ElbshipStack extends Stack {
     f.start.addEnvironment('ELBSHIP_EXPRESS_MAX_BYTES', c.expressMaxBytes ?? '4MiB');
     f.object.addEnvironment('ELBSHIP_EXPRESS_MAX_BYTES', c.expressMaxBytes ?? '4MiB');
     express.grantStartExecution(f.start);
+    this.backfill = new Backfill(this, 'backfill', {
+      object: f.object, source: this.buckets.source, keyPrefix: c.keyPrefix ?? '', staging: this.buckets.staging,
+      stagingPrefix: STAGING_PREFIX, logRetention: functionRetention as RetentionDays, logKey, tracing,
+    });
 
     // Least privilege: the log prefix of the source bucket, the staging prefix, the configured log groups.
     const sourceObjects = this.buckets.source.arnForObjects(`${c.keyPrefix ?? '*'}AWSLogs/*`);
@@ -138,6 +144,7 @@ export class ElbshipStack extends Stack {
 
     new CfnOutput(this, 'StateMachineArn', { value: sm.stateMachineArn, description: 'export ELBSHIP_STATE_MACHINE_ARN=<this> for elbship ship' });
     new CfnOutput(this, 'ExpressStateMachineArn', { value: express.stateMachineArn, description: 'Small objects (ELBSHIP_EXPRESS_MAX_BYTES) go here' });
+    new CfnOutput(this, 'BackfillStateMachineArn', { value: this.backfill.stateMachine.stateMachineArn, description: 'export ELBSHIP_BACKFILL_STATE_MACHINE_ARN=<this> for elbship backfill' });
     new CfnOutput(this, 'SourceBucketName', { value: this.buckets.source.bucketName, description: 'Point ELB access logging here' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.trigger.deadLetterQueue.queueUrl });
     this.suppressNagFindings(tracing);
@@ -159,6 +166,10 @@ export class ElbshipStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.workflow.expressStateMachine, [
       { id: 'AwsSolutions-IAM5', reason: 'lambda:InvokeFunction on the object function and its versions (:*), granted by grantInvoke; log delivery and X-Ray actions have no resource-level permissions.' },
       ...(tracing ? [] : [{ id: 'AwsSolutions-SF2', reason: 'X-Ray is optional (context elbship:tracing=true); every Express execution is logged with its data.' }]),
+    ], true);
+    NagSuppressions.addResourceSuppressions(this.backfill, [
+      { id: 'AwsSolutions-IAM5', reason: 'lambda:InvokeFunction on the object function and its versions (:*); the ResultWriter writes any key under the staging prefix for backfill results; a Distributed Map describes and stops its own child executions (execution:<name>:*); log delivery and X-Ray actions have no resource-level permissions.' },
+      ...(tracing ? [] : [{ id: 'AwsSolutions-SF2', reason: 'X-Ray is optional (context elbship:tracing=true); the execution history and the Map Run record every batch.' }]),
     ], true);
     NagSuppressions.addResourceSuppressions(this.buckets.staging, [
       { id: 'AwsSolutions-S1', reason: 'The staging bucket holds short-lived span indexes written and deleted by elbship only; access logs would add nothing.' },

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ElbshipDashboard } from '../lib/dashboard';
 import { DEFINITION_FILE, EXPRESS_DEFINITION_FILE } from '../lib/workflow';
+import { BACKFILL_DEFINITION_FILE } from '../lib/backfill';
 import { synth } from './synth';
 
 const GROUP_ARN = 'arn:${AWS::Partition}:logs:eu-west-1:111122223333:log-group:/elbship/*';
@@ -34,7 +35,7 @@ describe('the elbship stack', () => {
       expect(fn.Properties.Handler).toBe('bootstrap');
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 7);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 8); // five functions, three state machines
   });
 
   test('functions get the documented configuration', () => {
@@ -56,8 +57,8 @@ describe('the elbship stack', () => {
 
   test('the deployed definitions are the statemachine/ files with their substitutions', () => {
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    expect(Object.keys(machines)).toHaveLength(2);
-    const sm = Object.values(machines).find((m: any) => m.Properties.StateMachineType === 'STANDARD') as any;
+    expect(Object.keys(machines)).toHaveLength(3);
+    const sm = Object.entries(machines).find(([id]) => id.startsWith('workflowstatemachine'))?.[1] as any;
     const express = Object.values(machines).find((m: any) => m.Properties.StateMachineType === 'EXPRESS') as any;
     expect(JSON.parse(express.Properties.DefinitionString)).toEqual(JSON.parse(fs.readFileSync(EXPRESS_DEFINITION_FILE, 'utf8')));
     expect(Object.keys(express.Properties.DefinitionSubstitutions)).toEqual(['ObjectFunctionArn']);
@@ -74,6 +75,29 @@ describe('the elbship stack', () => {
       expect(v['Fn::GetAtt'][1]).toBe('Arn');
     }
     expect(sm.Properties.LoggingConfiguration.Level).toBe('ALL');
+  });
+
+  test('the backfill state machine: a Distributed Map over the listing, batched, no failure tolerated, results to staging', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const [id, backfill] = Object.entries(machines).find(([k]) => k.startsWith('backfillbackfillstatemachine')) as [string, any];
+    expect(backfill.Properties.StateMachineType).toBe('STANDARD');
+    const definition = JSON.parse(backfill.Properties.DefinitionString);
+    expect(definition).toEqual(JSON.parse(fs.readFileSync(BACKFILL_DEFINITION_FILE, 'utf8')));
+    const map = definition.States.ShipObjects;
+    expect(map.ItemReader.Resource).toBe('arn:aws:states:::s3:listObjectsV2');
+    expect(map.ItemBatcher.BatchInput['backfill.$']).toBe('$$.Execution.Id');
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map.ToleratedFailurePercentage).toBe(0);
+    expect(backfill.Properties.DefinitionSubstitutions.ResultPrefix).toBe('elbship-staging/backfills');
+    // Its role starts and describes its own child executions, lists the source bucket, writes results to staging.
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const actions = policies
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(id.replace(/[0-9A-F]{8}$/, '')))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [].concat(st.Action)));
+    expect(actions).toEqual(expect.arrayContaining([
+      'states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 's3:ListBucket', 's3:PutObject', 'lambda:InvokeFunction',
+    ]));
+    template.hasOutput('BackfillStateMachineArn', {});
   });
 
   test('S3 events reach the start function only for ELB log keys, with retries and a dead-letter queue', () => {

@@ -12,6 +12,8 @@ import sys
 from moto.server import main
 from moto.stepfunctions.models import StateMachineInstance
 
+import distributed_map  # noqa: F401  (Distributed Map stand-ins: ItemBatcher, paged listing, results, redrive)
+
 
 def _deepcopy_without_executions(self, memo):
     clone = self.__class__.__new__(self.__class__)

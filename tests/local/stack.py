@@ -37,6 +37,10 @@ STAGING_BUCKET = "elbship-staging"
 CHECKPOINT_TABLE = "elbship-checkpoints"
 STATE_MACHINE = "elbship"
 EXPRESS_STATE_MACHINE = "elbship-express"
+BACKFILL_STATE_MACHINE = "elbship-backfill"
+# The CDK app's construct id of each state machine -> (local name, type).
+MACHINES = {"state-machine": (STATE_MACHINE, "STANDARD"), "express-state-machine": (EXPRESS_STATE_MACHINE, "EXPRESS"),
+            "backfill-state-machine": (BACKFILL_STATE_MACHINE, "STANDARD")}
 CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
          "AWS_DEFAULT_REGION": REGION}
 
@@ -71,8 +75,8 @@ def function_arn(name):
 
 
 def synthesized_definitions():
-    """The definitions as `cdk synth` deploys them, by state machine type, their substitutions resolved to local
-    function ARNs."""
+    """The definitions as `cdk synth` deploys them, by construct id, their substitutions resolved to local function
+    ARNs and buckets."""
     out = STATE / "cdk.out"
     env = {**os.environ, "CDK_OUTDIR": str(out), "ELBSHIP_SKIP_BUNDLING": "1"}
     subprocess.run(["npx", "--no-install", "ts-node", "--prefer-ts-exts", "bin/elbship.ts"], cwd=ROOT / "cdk", env=env,
@@ -80,22 +84,33 @@ def synthesized_definitions():
     template = json.loads((out / "Elbship.template.json").read_text())
     resources = template["Resources"]
     machines = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
-    types = sorted(m["Properties"]["StateMachineType"] for m in machines)
-    if types != ["EXPRESS", "STANDARD"]:
-        raise SystemExit(f"expected a Standard and an Express state machine in the synthesized template, found {types}")
     definitions = {}
     for machine in machines:
         props = machine["Properties"]
+        construct = machine["Metadata"]["aws:cdk:path"].split("/")[-2]  # Elbship/workflow/state-machine/Resource
+        if construct not in MACHINES or MACHINES[construct][1] != props["StateMachineType"]:
+            raise SystemExit(f"an unknown state machine in the synthesized template: {construct}")
         text = props["DefinitionString"]
         for name, value in props.get("DefinitionSubstitutions", {}).items():
-            logical_id, attribute = value["Fn::GetAtt"]
-            path = resources[logical_id]["Metadata"]["aws:cdk:path"]  # Elbship/functions/plan/Resource
-            function = "elbship-" + path.split("/")[-2]
-            if attribute != "Arn" or function not in FUNCTIONS:
-                raise SystemExit(f"cannot resolve substitution {name} = {value} ({path})")
-            text = text.replace("${" + name + "}", function_arn(function))
-        definitions[props["StateMachineType"]] = text
+            text = text.replace("${" + name + "}", resolve(resources, name, value))
+        definitions[construct] = text
+    if sorted(definitions) != sorted(MACHINES):
+        raise SystemExit(f"expected the state machines {sorted(MACHINES)}, found {sorted(definitions)}")
     return definitions
+
+
+def resolve(resources, name, value):
+    """A substitution's local value: a function's ARN, the staging bucket, or a literal."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value and "staging" in resources[value["Ref"]]["Metadata"]["aws:cdk:path"]:
+        return STAGING_BUCKET
+    logical_id, attribute = value.get("Fn::GetAtt", [None, None])
+    path = resources.get(logical_id, {}).get("Metadata", {}).get("aws:cdk:path", "")
+    function = "elbship-" + path.split("/")[-2] if path else None
+    if attribute != "Arn" or function not in FUNCTIONS:
+        raise SystemExit(f"cannot resolve substitution {name} = {value} ({path})")
+    return function_arn(function)
 
 
 def definitions():
@@ -106,7 +121,7 @@ def definitions():
         for key, fn in [("PlanFunctionArn", "elbship-plan"), ("ShipFunctionArn", "elbship-ship"),
                         ("VerifyFunctionArn", "elbship-verify")]:
             text = text.replace("${" + key + "}", function_arn(fn))
-        found["STANDARD"] = text
+        found["state-machine"] = text
     for text in found.values():
         if "${" in text:
             raise SystemExit("a state machine definition has unresolved substitutions")
@@ -187,8 +202,8 @@ def up():
                                 TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
         sfn = session.client("stepfunctions", endpoint_url=endpoint)
         found = definitions()
-        for name, kind in [(STATE_MACHINE, "STANDARD"), (EXPRESS_STATE_MACHINE, "EXPRESS")]:
-            sfn.create_state_machine(name=name, definition=found[kind], type=kind,
+        for construct, (name, kind) in MACHINES.items():
+            sfn.create_state_machine(name=name, definition=found[construct], type=kind,
                                      roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
     except BaseException:
         (STATE / "stack.json").write_text(json.dumps({"pids": pids}))
@@ -202,6 +217,7 @@ def up():
         "ELBSHIP_CHECKPOINT_TABLE": CHECKPOINT_TABLE,
         "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
         "ELBSHIP_EXPRESS_STATE_MACHINE_ARN": express_arn,
+        "ELBSHIP_BACKFILL_STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{BACKFILL_STATE_MACHINE}",
         "ELBSHIP_EXPRESS_MAX_BYTES": express_max,
         "ELBSHIP_LAMBDA_ENDPOINT": endpoint,
     }

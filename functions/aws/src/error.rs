@@ -92,6 +92,9 @@ pub enum ElbshipError {
     /// Step Functions failed after the SDK's retries.
     #[error("Step Functions failed: {0}")]
     StepFunctions(String),
+    /// A backfill ended with objects it could not verify; the message is its summary (JSON), failures named.
+    #[error("{0}")]
+    BackfillIncomplete(String),
     /// The function's input is not what the state machine sends.
     #[error("bad input: {0}")]
     BadInput(String),
@@ -124,6 +127,7 @@ impl ElbshipError {
             ElbshipError::SpanTakenOver(_) => "SpanTakenOver",
             ElbshipError::ObjectLeased { .. } => "ObjectLeased",
             ElbshipError::StepFunctions(_) => "StepFunctionsUnavailable",
+            ElbshipError::BackfillIncomplete(_) => "BackfillIncomplete",
             ElbshipError::BadInput(_) => "BadInput",
             ElbshipError::Config(_) => "ConfigInvalid",
             ElbshipError::Verify(_) => VerifyError::NAME,

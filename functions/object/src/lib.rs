@@ -10,6 +10,11 @@
 //! machine (`StartExecution`, named from the object, so idempotent), whose retries and `--retry-failed` finish
 //! it from the same checkpoints; the Express execution then succeeds with the outcome `escalated` and that
 //! execution's ARN. Only when the hand-over itself fails does the Express execution fail.
+//!
+//! The backfill state machine calls it too, once per batch of its Distributed Map and once for the summary
+//! ([`backfill`]).
+
+pub mod backfill;
 
 use elbship_aws::checkpoints::{CheckpointStore, Lease};
 use elbship_aws::error::ElbshipError;

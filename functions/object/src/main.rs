@@ -4,7 +4,9 @@ use elbship_aws::checkpoints::{dynamo::DynamoCheckpoints, new_owner};
 use elbship_aws::config::Config;
 use elbship_aws::logs::{LogSink, SendPolicy};
 use elbship_aws::{clients, error::ElbshipError, s3::Objects};
+use elbship_core::backfill::batch::Batch;
 use elbship_core::route::ObjectInput;
+use elbship_object::backfill::{ship_batch, summarize, SummarizeInput};
 use elbship_object::ObjectDeps;
 use elbship_plan::PlanDeps;
 use elbship_ship::{give_up_after, remaining_time, Invocation, ShipDeps};
@@ -15,6 +17,30 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Time kept back from shipping for the hand-over to the Standard state machine.
 const HAND_OVER: Duration = Duration::from_secs(10);
+
+/// What the function is called for: an object of the Express route, a batch of a backfill, or its summary.
+enum Call {
+    Object(ObjectInput),
+    Batch(Batch),
+    Summarize(SummarizeInput),
+}
+
+impl Call {
+    fn read(mut payload: Value) -> Result<Self, ElbshipError> {
+        let bad = |what: &str, e: serde_json::Error| ElbshipError::BadInput(format!("{what}: {e}"));
+        if payload.get("Items").is_some() {
+            serde_json::from_value(payload).map(Call::Batch).map_err(|e| bad("backfill batch", e))
+        } else if let Some(at) = payload.get_mut("summarize").map(Value::take) {
+            serde_json::from_value(at).map(Call::Summarize).map_err(|e| bad("backfill summary", e))
+        } else {
+            serde_json::from_value(payload).map(Call::Object).map_err(|e| bad("object input", e))
+        }
+    }
+}
+
+fn to_value(v: impl serde::Serialize) -> Result<Value, ElbshipError> {
+    serde_json::to_value(v).map_err(|e| ElbshipError::BadInput(e.to_string()))
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -46,14 +72,21 @@ async fn main() -> Result<(), Error> {
                 owner: new_owner(&event.context.request_id),
                 give_up_at: tokio::time::Instant::now() + give_up_after(remaining).saturating_sub(HAND_OVER),
             };
-            let input: ObjectInput = serde_json::from_value(event.payload)
-                .map_err(|e| ElbshipError::BadInput(format!("object input: {e}")))?;
-            let object = input.input.object.clone();
-            let result = elbship_object::handle(input, deps, &invocation, now.as_millis() as i64).await;
-            if let Err(e) = &result {
-                elbship_aws::metrics::failed(&object, e);
+            let now_ms = now.as_millis() as i64;
+            match Call::read(event.payload)? {
+                Call::Object(input) => {
+                    let object = input.input.object.clone();
+                    let result = elbship_object::handle(input, deps, &invocation, now_ms).await;
+                    if let Err(e) = &result {
+                        elbship_aws::metrics::failed(&object, e);
+                    }
+                    to_value(result?)
+                }
+                Call::Batch(batch) => {
+                    to_value(ship_batch(batch, deps, &invocation, now_ms, deps.plan.config.express_max_bytes).await?)
+                }
+                Call::Summarize(at) => to_value(summarize(&at, &deps.verify.objects).await?),
             }
-            result
         }
     }))
     .await

@@ -1,6 +1,6 @@
 //! Backfills: which objects of a prefix to ship, chosen from their keys alone (time, load balancer, account), and
 //! what shipping them would cost, estimated from their sizes (`elbship backfill --dry-run`). Pure: the command lists
-//! the prefix, this filters and estimates.
+//! the prefix, this filters and estimates; [`batch`] is what the backfill's Distributed Map does with each object.
 //!
 //! ```
 //! use elbship_core::backfill::Filter;
@@ -13,18 +13,25 @@ use crate::key::{classify_key, KeyClass, LogObject};
 use crate::kind::Compression;
 use crate::limits::MAX_EVENT_AGE_MS;
 use crate::route::{route, Route};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub mod batch;
 
 /// Which objects a backfill takes, by what their keys say.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Filter {
     /// Files that end at or after this time (epoch ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub since_ms: Option<i64>,
     /// Files that end before this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<i64>,
     /// Only this load balancer (the name ELB gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<String>,
     /// Only this account.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
 }
 
@@ -125,8 +132,8 @@ pub fn describe(e: &Estimate) -> String {
     format!(
         "{} objects, {:.1} MB in S3, about {:.1} GB of lines and {} lines (estimated from sizes)\n\
          {} objects take the Express route, {} the Standard route\n\
-         {} objects ended more than 14 days ago: CloudWatch Logs refuses their lines unless --policy restamp \
-         (otherwise they are counted as rejected too_old, never dropped silently)\n\
+         {} objects ended more than 14 days ago: CloudWatch Logs refuses their lines, so the backfill ships them \
+         only with --policy restamp (otherwise it counts them as skipped too_old, never silently)\n\
          estimated cost: CloudWatch Logs ingestion ${:.2}, elbship's orchestration ${:.4} (${:.3} per node-month of such objects)\n\
          left out: {} logs by the filter, {} keys that are not ELB logs",
         e.objects,

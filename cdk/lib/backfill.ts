@@ -1,0 +1,76 @@
+/**
+ * The backfill state machine, from `statemachine/elbship-backfill.asl.json`: a Distributed Map over the S3 listing
+ * of a prefix, batches of objects shipped by the object function, the children's results written to the staging
+ * bucket, and a summary. Started once per backfill by `elbship backfill`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { IKey } from 'aws-cdk-lib/aws-kms';
+import { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { IBucket } from 'aws-cdk-lib/aws-s3';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export const BACKFILL_DEFINITION_FILE = path.join(__dirname, '..', '..', 'statemachine', 'elbship-backfill.asl.json');
+/** Where the Map's ResultWriter writes, under the staging prefix. */
+export const BACKFILL_RESULTS = 'backfills';
+
+export interface BackfillProps {
+  readonly object: IFunction;
+  readonly source: IBucket;
+  readonly keyPrefix: string;
+  readonly staging: IBucket;
+  readonly stagingPrefix: string;
+  readonly logRetention: RetentionDays;
+  readonly logKey?: IKey;
+  readonly tracing: boolean;
+}
+
+export class Backfill extends Construct {
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: BackfillProps) {
+    super(scope, id);
+    const logs = new LogGroup(this, 'logs', { retention: props.logRetention, encryptionKey: props.logKey, removalPolicy: RemovalPolicy.RETAIN });
+    this.stateMachine = new StateMachine(this, 'backfill-state-machine', {
+      stateMachineType: StateMachineType.STANDARD,
+      comment: 'elbship backfill: a Distributed Map ships the ELB logs already under a prefix, in batches, and sums them up',
+      definitionBody: DefinitionBody.fromString(fs.readFileSync(BACKFILL_DEFINITION_FILE, 'utf8')),
+      definitionSubstitutions: {
+        ObjectFunctionArn: props.object.functionArn,
+        StagingBucket: props.staging.bucketName,
+        ResultPrefix: `${props.stagingPrefix}${BACKFILL_RESULTS}`,
+      },
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: props.tracing,
+    });
+    const sm = this.stateMachine;
+    props.object.grantInvoke(sm);
+    // The ItemReader lists the log prefix; the ResultWriter writes under the staging prefix (the object function
+    // reads it back for the summary: its grants cover the staging prefix).
+    sm.addToRolePolicy(new PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [props.source.bucketArn],
+      conditions: props.keyPrefix ? { StringLike: { 's3:prefix': [`${props.keyPrefix}*`] } } : undefined,
+    }));
+    sm.addToRolePolicy(new PolicyStatement({
+      actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+      resources: [props.staging.arnForObjects(`${props.stagingPrefix}${BACKFILL_RESULTS}/*`)],
+    }));
+    // A Distributed Map starts its children as executions of its own state machine. A separate policy, so that
+    // the state machine's ARN can be named without a cycle.
+    const executions = Stack.of(this).formatArn({
+      service: 'states', resource: 'execution', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${sm.stateMachineName}:*`,
+    });
+    const children = new Policy(this, 'map-runs', {
+      statements: [
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }),
+        new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }),
+      ],
+    });
+    children.attachToRole(sm.role);
+  }
+}

@@ -1,0 +1,145 @@
+//! The object function's two calls from the backfill state machine: one batch of its Distributed Map, and the
+//! summary at the end.
+//!
+//! A batch's objects are chosen from their keys ([`choose`]); each small object goes through the same path as a
+//! live object on the Express route ([`crate::handle`]: claim, plan, ship, verify in process, or hand-over to the
+//! Standard route), with the backfill's execution as the holder of its lease, so an object already shipped by its
+//! S3 event ships nothing and a redrive of the backfill resumes what its failed attempt held. A larger object is
+//! started as its own Standard execution, under the name its S3 event would give it. An object that fails is
+//! handed over and named in the summary; only a failure to hand over fails the batch (and so the Map Run, which
+//! tolerates no failure), leaving it to a redrive.
+//!
+//! The summary merges the batches' summaries from the Map's ResultWriter files, and fails the execution with
+//! `BackfillIncomplete` (the summary as its cause) when an object was not verified.
+
+use crate::{handle, ObjectDeps};
+use elbship_aws::checkpoints::CheckpointStore;
+use elbship_aws::error::ElbshipError;
+use elbship_aws::s3::Objects;
+use elbship_aws::sfn::{start_object, StartOutcome};
+use elbship_core::backfill::batch::{choose, Batch, Choice, Skip, Summary};
+use elbship_core::job::{PlanInput, S3Location};
+use elbship_core::route::{ObjectInput, Route};
+use elbship_ship::Invocation;
+use serde::Deserialize;
+
+/// Ships one batch; its summary is the child's output.
+pub async fn ship_batch<C: CheckpointStore + Clone>(
+    batch: Batch,
+    deps: &ObjectDeps<C>,
+    invocation: &Invocation,
+    now_ms: i64,
+    express_max_bytes: u64,
+) -> Result<Summary, ElbshipError> {
+    let mut summary = Summary::default();
+    for item in &batch.items {
+        match choose(item, &batch.input, now_ms, express_max_bytes) {
+            Choice::Skip(why) => summary.skip(why),
+            Choice::Ship(object, Route::Standard) => {
+                match start_object(&deps.sfn, &deps.standard_arn, &object, batch.input.options).await? {
+                    StartOutcome::Started { .. } | StartOutcome::AlreadyStarted { .. } => summary.started_standard(),
+                    StartOutcome::Skipped { .. } => summary.skip(Skip::NotALog),
+                }
+            }
+            Choice::Ship(object, Route::Express) => {
+                let key = object.key.clone();
+                let input = ObjectInput {
+                    input: PlanInput { object, options: batch.input.options },
+                    execution: batch.input.backfill.clone(),
+                };
+                let outcome = handle(input, deps, invocation, now_ms).await?;
+                summary.record(&key, &outcome);
+            }
+        }
+    }
+    tracing::info!(
+        objects = summary.objects,
+        verified = summary.verified,
+        duplicate = summary.duplicate,
+        failed = summary.failed,
+        "batch shipped"
+    );
+    Ok(summary)
+}
+
+/// The Map's ResultWriter manifest (`manifest.json`), as much of it as the summary reads.
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    #[serde(rename = "ResultFiles")]
+    result_files: ResultFiles,
+}
+
+#[derive(Debug, Deserialize)]
+struct ResultFiles {
+    #[serde(rename = "SUCCEEDED", default)]
+    succeeded: Vec<ResultFile>,
+    #[serde(rename = "FAILED", default)]
+    failed: Vec<ResultFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ResultFile {
+    #[serde(rename = "Key")]
+    key: String,
+}
+
+/// One child's result, as ResultWriter writes it.
+#[derive(Debug, Deserialize)]
+struct ChildResult {
+    #[serde(rename = "Output", default)]
+    output: Option<String>,
+}
+
+/// The summary call's input: where the Map's ResultWriter wrote its manifest.
+#[derive(Debug, Deserialize)]
+pub struct SummarizeInput {
+    /// `ResultWriterDetails.Bucket`.
+    #[serde(rename = "Bucket")]
+    pub bucket: String,
+    /// `ResultWriterDetails.Key`.
+    #[serde(rename = "Key")]
+    pub key: String,
+}
+
+/// Merges the batches' summaries; `BackfillIncomplete` when an object was not verified.
+pub async fn summarize(input: &SummarizeInput, objects: &Objects) -> Result<Summary, ElbshipError> {
+    let manifest: Manifest = read_json(objects, &input.bucket, &input.key).await?;
+    if !manifest.result_files.failed.is_empty() {
+        // The Map Run tolerates no failure: the execution fails before this step. Never reached with a failed file.
+        return Err(ElbshipError::BadInput("the Map Run has failed batches: redrive the backfill".into()));
+    }
+    let mut summary = Summary::default();
+    for file in &manifest.result_files.succeeded {
+        let results: Vec<ChildResult> = read_json(objects, &input.bucket, &file.key).await?;
+        for result in results {
+            let output = result
+                .output
+                .ok_or_else(|| ElbshipError::BadInput(format!("{}: a result without output", file.key)))?;
+            let batch: Summary = serde_json::from_str(&output)
+                .map_err(|e| ElbshipError::BadInput(format!("{}: a batch summary: {e}", file.key)))?;
+            summary.merge(&batch);
+        }
+    }
+    tracing::info!(
+        objects = summary.objects,
+        verified = summary.verified,
+        failed = summary.failed,
+        "backfill summarized"
+    );
+    if summary.is_complete() {
+        Ok(summary)
+    } else {
+        let text = serde_json::to_string(&summary).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
+        Err(ElbshipError::BackfillIncomplete(text))
+    }
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(
+    objects: &Objects,
+    bucket: &str,
+    key: &str,
+) -> Result<T, ElbshipError> {
+    let at = S3Location { bucket: bucket.to_string(), key: key.to_string() };
+    let bytes = objects.get_bytes(&at).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ElbshipError::BadInput(format!("s3://{bucket}/{key}: {e}")))
+}

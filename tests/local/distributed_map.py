@@ -1,0 +1,175 @@
+"""What moto 5.2's Step Functions interpreter lacks for elbship's backfill, added as faithfully as a few lines allow.
+
+Imported by moto_server.py before the server starts. Each patch is the smallest that makes the backfill state
+machine (statemachine/elbship-backfill.asl.json) run as AWS runs it; README, "The local stack", lists what still
+differs from AWS.
+
+- ItemBatcher: moto's grammar has no `ItemBatcher`. The field is taken out of the definition before moto parses it
+  and kept by Map state name; the Distributed Map then groups the items it read into batches of
+  `MaxItemsPerBatch` (and `MaxInputBytesPerBatch`), each child getting `{"Items": [...], "BatchInput": {...}}`
+  with `BatchInput` evaluated against the Map state's input (`$.path` and `$$.path` values only; anything else is
+  refused, never guessed).
+- The S3 ItemReader reads every page of ListObjectsV2 (moto reads the first 1,000 keys only).
+- ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` with each
+  child's input and output, as AWS's result files have them.
+- RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again under the same ARN with the same input.
+  AWS re-runs only the failed or unstarted children of a Map Run; here every batch runs again, and elbship's claims
+  and checkpoints make the finished objects ship nothing.
+"""
+import json
+import threading
+
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval import resource_eval_s3 as reader
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import distributed_iteration_component as dmap
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+    resource_eval_s3 as writer,
+)
+from moto.stepfunctions.parser.asl.parse import asl_parser
+from moto.stepfunctions.parser.api import ExecutionDoesNotExist, ExecutionNotRedrivable, ExecutionStatus
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.responses import ActionResult, StepFunctionResponse
+
+_batchers = {}  # Map state name -> its ItemBatcher
+_lock = threading.Lock()
+
+
+def _strip_batchers(states):
+    for name, state in states.items():
+        if state.get("Type") == "Map":
+            batcher = state.pop("ItemBatcher", None)
+            if batcher is not None:
+                with _lock:
+                    _batchers[name] = batcher
+            processor = state.get("ItemProcessor") or state.get("Iterator") or {}
+            _strip_batchers(processor.get("States", {}))
+        for branch in state.get("Branches", []):
+            _strip_batchers(branch.get("States", {}))
+
+
+_parse = asl_parser.AmazonStateLanguageParser.parse
+
+
+def _parse_without_batchers(definition):
+    doc = json.loads(definition)
+    _strip_batchers(doc.get("States", {}))
+    return _parse(json.dumps(doc))
+
+
+asl_parser.AmazonStateLanguageParser.parse = staticmethod(_parse_without_batchers)
+
+
+def _value(env, path):
+    if path.startswith("$$."):
+        return env.states.get_context("$." + path[3:])
+    if path.startswith("$."):
+        return env.states.get_input(path)
+    raise ValueError(f"BatchInput path {path!r}: the local stand-in reads $.path and $$.path only")
+
+
+def _batch_input(env, template):
+    out = {}
+    for key, value in template.items():
+        if key.endswith(".$"):
+            out[key[:-2]] = _value(env, value)
+        elif isinstance(value, dict):
+            out[key] = _batch_input(env, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _batches(items, batcher, batch_input):
+    most = batcher.get("MaxItemsPerBatch") or len(items) or 1
+    most_bytes = batcher.get("MaxInputBytesPerBatch") or 256 * 1024
+    base = len(json.dumps({"Items": [], "BatchInput": batch_input}))
+    batches, current, size = [], [], base
+    for item in items:
+        item_size = len(json.dumps(item)) + 1
+        if current and (len(current) >= most or size + item_size > most_bytes):
+            batches.append(current)
+            current, size = [], base
+        current.append(item)
+        size += item_size
+    if current:
+        batches.append(current)
+    return [{"Items": b, "BatchInput": batch_input} for b in batches]
+
+
+_map_run = dmap.DistributedIterationComponent._map_run
+
+
+def _map_run_batched(self, env, eval_input):
+    with _lock:
+        batcher = _batchers.get(eval_input.state_name)
+    if batcher is not None:
+        if eval_input.item_selector is not None:
+            raise ValueError("ItemSelector with ItemBatcher: the local stand-in does not apply selectors per item")
+        items = env.stack.pop()
+        batch_input = _batch_input(env, batcher.get("BatchInput", {}))
+        env.stack.append(_batches(items, batcher, batch_input))
+    return _map_run(self, env, eval_input)
+
+
+dmap.DistributedIterationComponent._map_run = _map_run_batched
+
+
+def _list_every_page(env, resource_runtime_part, state_credentials):
+    s3 = reader.ResourceEvalS3._get_s3_client(resource_runtime_part, state_credentials)
+    parameters = env.stack.pop()
+    contents = []
+    for page in s3.get_paginator("list_objects_v2").paginate(**parameters):
+        contents.extend(page.get("Contents", []))
+    env.stack.append(contents)
+
+
+reader.ResourceEvalS3._handle_list_objects_v2 = staticmethod(_list_every_page)
+
+
+def _write_results(env, resource_runtime_part, state_credentials):
+    parameters = env.stack.pop()
+    results = env.stack.pop()
+    s3 = writer.ResourceEvalS3._get_s3_client(resource_runtime_part, state_credentials)
+    record = env.map_run_record_pool_manager.get_all()[-1]
+    prefix = parameters.get("Prefix", "")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    base = prefix + record.map_run_arn.split(":")[-1] + "/"
+    rows = [{"Status": "SUCCEEDED", "Output": json.dumps(r, separators=(",", ":"))} for r in results]
+    s3.put_object(Bucket=parameters["Bucket"], Key=base + "SUCCEEDED_0.json", Body=json.dumps(rows).encode())
+    manifest = {
+        "DestinationBucket": parameters["Bucket"],
+        "MapRunArn": record.map_run_arn,
+        "ResultFiles": {"FAILED": [], "PENDING": [], "SUCCEEDED": [{"Key": base + "SUCCEEDED_0.json"}]},
+    }
+    s3.put_object(Bucket=parameters["Bucket"], Key=base + "manifest.json", Body=json.dumps(manifest).encode())
+    env.stack.append({"MapRunArn": record.map_run_arn,
+                      "ResultWriterDetails": {"Bucket": parameters["Bucket"], "Key": base + "manifest.json"}})
+
+
+writer.ResourceEvalS3._handle_put_object = staticmethod(_write_results)
+
+
+def _redrive_execution(self, execution_arn):
+    for machine in self.state_machines:
+        for execution in machine.executions:
+            if execution.exec_arn != execution_arn:
+                continue
+            if execution.exec_status not in (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT,
+                                              ExecutionStatus.ABORTED):
+                raise ExecutionNotRedrivable(f"Execution {execution_arn} is {execution.exec_status}")
+            execution.exec_worker = None
+            execution.error = execution.cause = execution.stop_date = execution.output = None
+            execution.start()
+            return execution
+    raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{execution_arn}'")
+
+
+StepFunctionsParserBackend.redrive_execution = _redrive_execution
+
+
+def _redrive_response(self):
+    execution = self.stepfunction_backend.redrive_execution(self._get_param("executionArn"))
+    return ActionResult({"redriveDate": execution.start_date})
+
+
+StepFunctionResponse.redrive_execution = _redrive_response
