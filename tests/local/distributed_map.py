@@ -9,7 +9,9 @@ differs from AWS.
   `MaxItemsPerBatch` (and `MaxInputBytesPerBatch`), each child getting `{"Items": [...], "BatchInput": {...}}`
   with `BatchInput` evaluated against the Map state's input (`$.path` and `$$.path` values only; anything else is
   refused, never guessed).
-- The S3 ItemReader reads every page of ListObjectsV2 (moto reads the first 1,000 keys only).
+- `"ToleratedFailurePercentage": 0`, which moto's grammar refuses, is read as its default: no failure tolerated.
+- The S3 ItemReader reads every page of ListObjectsV2 (moto reads the first 1,000 keys only), and gives each item
+  as AWS does (`Etag`, `Key`, `LastModified` in epoch seconds, `Size`, `StorageClass`; moto gives boto's dict).
 - ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` with each
   child's input and output, as AWS's result files have them.
 - RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again under the same ARN with the same input.
@@ -40,6 +42,9 @@ def _strip_batchers(states):
             if batcher is not None:
                 with _lock:
                     _batchers[name] = batcher
+            # moto's grammar refuses the integer 0 here; 0 is also the default (no failure tolerated).
+            if state.get("ToleratedFailurePercentage") == 0:
+                del state["ToleratedFailurePercentage"]
             processor = state.get("ItemProcessor") or state.get("Iterator") or {}
             _strip_batchers(processor.get("States", {}))
         for branch in state.get("Branches", []):
@@ -118,7 +123,10 @@ def _list_every_page(env, resource_runtime_part, state_credentials):
     parameters = env.stack.pop()
     contents = []
     for page in s3.get_paginator("list_objects_v2").paginate(**parameters):
-        contents.extend(page.get("Contents", []))
+        # Each item as AWS's ItemReader gives it: `Etag`, `LastModified` in epoch seconds.
+        contents.extend({"Etag": o["ETag"], "Key": o["Key"], "LastModified": int(o["LastModified"].timestamp()),
+                         "Size": o["Size"], "StorageClass": o.get("StorageClass", "STANDARD")}
+                        for o in page.get("Contents", []))
     env.stack.append(contents)
 
 

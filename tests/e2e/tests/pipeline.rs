@@ -232,11 +232,6 @@ async fn documented_samples_of_every_kind_and_an_empty_object() {
         assert_eq!(l["lines_delivered"].as_u64(), Some(lines), "{kind}");
         let stored = stack.events(&group(lb_type, &lb), &out_str(&f, "log_stream")).await;
         let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Restamp);
-        let messages = |v: &[Stored]| {
-            let mut m: Vec<String> = v.iter().map(|(_, m)| m.clone()).collect();
-            m.sort();
-            m
-        };
         assert_eq!(messages(&stored), messages(&want), "{kind}");
     }
     let lb = unique("empty");
@@ -329,51 +324,78 @@ fn elbship_cli() -> std::process::Command {
     std::process::Command::new(bin.filter(|b| b.exists()).unwrap_or_else(|| panic!("build the workspace first")))
 }
 
+/// Messages of stored events, sorted: the fixtures are shipped restamped, so their times are the shipping time.
+fn messages(v: &[Stored]) -> Vec<String> {
+    let mut m: Vec<String> = v.iter().map(|(_, m)| m.clone()).collect();
+    m.sort();
+    m
+}
+
 #[tokio::test]
-async fn a_backfill_takes_objects_by_their_keys_and_a_second_one_ships_nothing() {
+async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_object_and_a_second_ships_nothing() {
+    const PER_KIND: usize = 40;
     let stack = Stack::connect().await;
     let now = now_ms();
-    let (lb, other) = (unique("fill"), unique("fillx"));
-    let text = alb_log(12, now - 60 * MINUTE, 30_000);
-    let mut keys = Vec::new();
-    for (name, end) in
-        [(&lb, now - 50 * MINUTE), (&lb, now - 20 * MINUTE), (&lb, now - 5 * MINUTE), (&other, now - 20 * MINUTE)]
-    {
-        let k = key("alb_access", name, end, &format!("b{}", keys.len()));
-        stack.put(&k, gzip(&text)).await;
-        keys.push(k);
+    let lb = unique("fill");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../functions/core/fixtures");
+    // Every kind, 40 objects each in the last half hour; 10 more three hours ago (left out by --since); one corrupt.
+    let mut want: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
+    for spec in &elbship_core::kind::KINDS {
+        let text = std::fs::read(dir.join(format!("{}.log", spec.name))).unwrap_or_default();
+        let bytes = if spec.compression == Compression::None { text.clone() } else { gzip(&text) };
+        for i in 0..PER_KIND {
+            let end = now - (5 + (i as i64 % 25)) * MINUTE;
+            let k = key(spec.name, &lb, end, &format!("f{i}"));
+            stack.put(&k, bytes.clone()).await;
+            let (events, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Restamp);
+            let stream = format!("{}/{}", spec.name, &elbship_core::timestamp::format_ms(end)[..10]);
+            want.entry((group(spec.lb_type, &lb), stream)).or_default().extend(messages(&events));
+        }
     }
+    for i in 0..10 {
+        let k = key("alb_access", &lb, now - 180 * MINUTE, &format!("old{i}"));
+        stack.put(&k, gzip(b"not shipped: outside the time filter\n")).await;
+    }
+    let bad = key("alb_access", &lb, now - 10 * MINUTE, "bad");
+    stack.put(&bad, b"this is not gzip".to_vec()).await;
     let prefix = format!("s3://{}/prefix.with.dots/AWSLogs/", stack.bucket);
-    let since = elbship_core::timestamp::format_ms(now - 30 * MINUTE);
     let run = |extra: &[&str]| {
-        let mut args = vec!["backfill", prefix.as_str(), "--load-balancer", lb.as_str(), "--since", since.as_str()];
+        let mut args = vec!["backfill", prefix.as_str(), "--load-balancer", lb.as_str(), "--since", "2h"];
+        args.extend_from_slice(&["--policy", "restamp", "--put-log-events-quota", "160", "--poll-seconds", "0.5"]);
         args.extend_from_slice(extra);
         let out = elbship_cli().args(&args).output().unwrap_or_else(|e| panic!("{e}"));
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
     };
+    let taken = 5 * PER_KIND + 1;
     let (ok, dry) = run(&["--dry-run"]);
-    assert!(ok && dry.starts_with("2 objects"), "{dry}");
-    assert!(dry.contains("0 objects ended more than 14 days ago"), "{dry}");
+    assert!(ok && dry.starts_with(&format!("{taken} objects")), "{dry}");
     assert_eq!(stack.executions(&lb).await, 0, "a dry run starts nothing");
-    let (ok, shipped) = run(&["--wait"]);
-    assert!(ok, "{shipped}");
-    assert_eq!(shipped.matches("SUCCEEDED").count(), 2, "{shipped}");
-    assert!(
-        !shipped.contains("_b0.") && !shipped.contains("_b3."),
-        "older and other load balancer left out: {shipped}"
-    );
-    let (ok, again) = run(&["--wait"]);
-    assert!(ok && again.matches("not shipped again").count() == 2, "{again}");
-    // Every line of the two objects once, in their streams (`{kind}/{date}`).
-    let lines = text.iter().filter(|&&b| b == b'\n').count();
-    let mut streams: Vec<String> = [now - 20 * MINUTE, now - 5 * MINUTE]
-        .iter()
-        .map(|&end| format!("alb_access/{}", &elbship_core::timestamp::format_ms(end)[..10]))
-        .collect();
-    streams.dedup();
-    let mut stored = 0;
-    for s in &streams {
-        stored += stack.events(&group("app", &lb), s).await.len();
+
+    let (ok, first) = run(&[]);
+    assert!(!ok, "one object was not verified: exit 1\n{first}");
+    assert!(first.contains("backfill FAILED (BackfillIncomplete)"), "{first}");
+    assert!(first.contains(&format!("{} verified", 5 * PER_KIND)), "{first}");
+    assert!(first.contains(&format!("{} failed", 1)), "{first}");
+    assert!(first.contains("10 left out by the filter"), "{first}");
+    let named = format!("FAILED {bad}: NotGzip");
+    assert!(first.contains(&named), "the corrupt object by name:\n{first}");
+    assert!(first.contains(&format!("elbship ship s3://{}/{bad} --retry-failed --wait", stack.bucket)), "{first}");
+    for ((group, stream), want) in &want {
+        let mut want = want.clone();
+        want.sort();
+        let stored = stack.events(group, stream).await;
+        assert_eq!(messages(&stored), want, "{group} {stream}: every line once");
     }
-    assert_eq!(stored, 2 * lines);
+
+    // The same backfill again: every object is held or verified already; nothing is stored twice.
+    let (_, second) = run(&[]);
+    assert!(
+        second.contains(&format!("{} already shipped", 5 * PER_KIND))
+            || second.contains(&format!("{} verified", 5 * PER_KIND)),
+        "{second}"
+    );
+    for ((group, stream), want) in &want {
+        assert_eq!(stack.events(group, stream).await.len(), want.len(), "{group} {stream}: nothing twice");
+    }
 }

@@ -59,6 +59,25 @@ pub const STANDARD_PER_OBJECT: f64 = 0.000_11;
 /// See [`EXPRESS_PER_OBJECT`].
 pub const STANDARD_PER_GB: f64 = 0.0028;
 
+/// PutLogEvents calls a backfill's child makes per second at most: it ships its objects one after another, each
+/// call waiting for CloudWatch's answer (about 100 ms).
+pub const PUTS_PER_CHILD_PER_SECOND: u32 = 10;
+/// Most children of a backfill at once: half of Lambda's default 1,000 concurrent executions per account.
+pub const MAX_CHILDREN: u32 = 500;
+
+/// The backfill Map's `MaxConcurrency` for an account whose PutLogEvents quota is `put_log_events_per_second`:
+/// half of it (the rest stays for live objects and every other tool in the account), at
+/// [`PUTS_PER_CHILD_PER_SECOND`] per child, from 1 to [`MAX_CHILDREN`].
+///
+/// ```
+/// assert_eq!(elbship_core::backfill::max_concurrency(5_000), 250, "AWS's default quota");
+/// assert_eq!(elbship_core::backfill::max_concurrency(1), 1);
+/// assert_eq!(elbship_core::backfill::max_concurrency(1_000_000), 500);
+/// ```
+pub fn max_concurrency(put_log_events_per_second: u32) -> u32 {
+    (put_log_events_per_second / 2 / PUTS_PER_CHILD_PER_SECOND).clamp(1, MAX_CHILDREN)
+}
+
 /// What a backfill would ship.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Estimate {
