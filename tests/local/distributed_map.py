@@ -10,6 +10,8 @@ differs from AWS.
   with `BatchInput` evaluated against the Map state's input (`$.path` and `$$.path` values only; anything else is
   refused, never guessed).
 - `"ToleratedFailurePercentage": 0`, which moto's grammar refuses, is read as its default: no failure tolerated.
+  moto never fails a Map Run for its failed children; here, as on AWS, failures beyond the tolerated count or
+  percentage fail it with `States.ExceedToleratedFailureThreshold`.
 - The S3 ItemReader reads every page of ListObjectsV2 (moto reads the first 1,000 keys only), and gives each item
   as AWS does (`Etag`, `Key`, `LastModified` in epoch seconds, `Size`, `StorageClass`; moto gives boto's dict).
 - ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` with each
@@ -27,7 +29,17 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.
     resource_eval_s3 as writer,
 )
 from moto.stepfunctions.parser.asl.parse import asl_parser
-from moto.stepfunctions.parser.api import ExecutionDoesNotExist, ExecutionNotRedrivable, ExecutionStatus
+from moto.stepfunctions.parser.api import (
+    ExecutionDoesNotExist,
+    ExecutionFailedEventDetails,
+    ExecutionNotRedrivable,
+    ExecutionStatus,
+    HistoryEventType,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent, FailureEventException
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import ActionResult, StepFunctionResponse
 
@@ -112,7 +124,26 @@ def _map_run_batched(self, env, eval_input):
         items = env.stack.pop()
         batch_input = _batch_input(env, batcher.get("BatchInput", {}))
         env.stack.append(_batches(items, batcher, batch_input))
-    return _map_run(self, env, eval_input)
+    _map_run(self, env, eval_input)
+    _enforce_tolerance(env, eval_input)
+
+
+def _enforce_tolerance(env, eval_input):
+    """moto never fails a Map Run for its failed children (a TODO there); AWS does once they exceed
+    ToleratedFailureCount or ToleratedFailurePercentage (both 0 unless set)."""
+    counter = eval_input.map_run_record.item_counter
+    failed = counter.failed.get() + counter.timed_out.get() + counter.aborted.get()
+    total = max(counter.total.get(), 1)
+    if failed == 0:
+        return
+    if failed > (eval_input.tolerated_failure_count or 0) or \
+            failed * 100.0 / total > (eval_input.tolerated_failure_percentage or 0):
+        name = StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold)
+        cause = f"The specified tolerated failure threshold was exceeded: {failed} of {total} child executions failed"
+        raise FailureEventException(failure_event=FailureEvent(
+            env=env, error_name=name, event_type=HistoryEventType.ExecutionFailed,
+            event_details=EventDetails(executionFailedEventDetails=ExecutionFailedEventDetails(
+                error=name.error_name, cause=cause))))
 
 
 dmap.DistributedIterationComponent._map_run = _map_run_batched

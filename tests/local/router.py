@@ -10,7 +10,7 @@
   message or batch, events out of order) are refused here like AWS does, so a local run fails where AWS would.
 
 Faults, for the fault tests: POST /_elbship/faults with {"rules": [...]} adds rules, GET reports every rule with
-how often it applied, DELETE clears them. A rule applies to one target, to requests whose body or path contains `match`,
+how often it applied, DELETE clears them (with {"match": M}, only the rules whose match contains M). A rule applies to one target, to requests whose body or path contains `match`,
 after `skip` such requests pass untouched, `count` times or for `seconds` (and with probability `ratio`):
 
   target "logs"    PutLogEvents. action "throttle": 400 ThrottlingException, not stored; "status": HTTP `status`
@@ -19,6 +19,8 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
                    every function instance are killed (SIGKILL), as a crash would, the pending invokes answered
                    as Lambda does (Unhandled, Runtime.ExitError), and cargo lambda watch started again (it never
                    restarts a killed instance), as Lambda gives the retry a fresh sandbox.
+  target "lambda"  an invoke (matched on the function's name and payload). action "throttle": 429
+                   TooManyRequestsException, the function not called (a throttled or concurrency-starved account).
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
@@ -102,9 +104,13 @@ class Faults:
         with self.lock:
             self.rules += [dict(r, seen=0, applied=0, since=None) for r in rules]
 
-    def clear(self):
+    def clear(self, match=None):
+        """Drops every rule, or only those whose `match` contains `match` (a test's own load balancer)."""
         with self.lock:
-            self.rules, self.injected = [], []
+            if match is None:
+                self.rules, self.injected = [], []
+            else:
+                self.rules = [r for r in self.rules if match not in r.get("match", "")]
 
     def report(self):
         with self.lock:
@@ -303,6 +309,11 @@ class Router(BaseHTTPRequestHandler):
             return self._send(404, [("x-amzn-ErrorType", "ResourceNotFoundException"), ("Content-Type", "application/json"),
                                     ("x-amzn-RequestId", str(uuid.uuid4()))],
                               json.dumps(err).encode())
+        rule = self.server.faults.pick("lambda", function + " " + body.decode("utf-8", "replace"))
+        if rule is not None:  # "throttle": Lambda's 429, which the state machine sees as Lambda.TooManyRequestsException
+            err = {"Type": "User", "message": "Rate Exceeded.", "Reason": "ConcurrentInvocationLimitExceeded"}
+            return self._send(429, [("x-amzn-ErrorType", "TooManyRequestsException"), ("Content-Type", "application/json"),
+                                    ("x-amzn-RequestId", str(uuid.uuid4()))], json.dumps(err).encode())
         with self.server.pending_lock:
             pending = {"generation": self.server.kills, "conn": None}
             self.server.pending.append(pending)
@@ -387,7 +398,7 @@ class Router(BaseHTTPRequestHandler):
         if self.command == "POST":
             faults.add(json.loads(body or b"{}").get("rules", []))
         elif self.command == "DELETE":
-            faults.clear()
+            faults.clear(json.loads(body or b"{}").get("match"))
         return self._send(200, [("Content-Type", "application/json")], json.dumps(faults.report()).encode())
 
     def _put_log_events(self, body):

@@ -266,6 +266,24 @@ pub fn arn_of(outcome: &StartOutcome) -> String {
     }
 }
 
+/// The `elbship` binary, built next to the test binaries.
+pub fn elbship_cli() -> std::process::Command {
+    let bin = std::env::current_exe().ok().and_then(|p| p.parent()?.parent().map(|d| d.join("elbship")));
+    std::process::Command::new(bin.filter(|b| b.exists()).unwrap_or_else(|| panic!("build the workspace first")))
+}
+
+/// Runs `elbship ARGS`: whether it exited 0, and what it printed (stdout, then stderr).
+pub fn run_cli(args: &[&str]) -> (bool, String) {
+    let out = elbship_cli().args(args).output().unwrap_or_else(|e| panic!("{e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// Drops the router's fault rules whose match contains `matching` (a test's own load balancer).
+pub fn clear_faults(matching: &str) -> serde_json::Value {
+    router("DELETE", "/_elbship/faults", &serde_json::json!({ "match": matching }))
+}
+
 /// Adds fault rules to the local router (see `tests/local/router.py`); returns its report of every rule in force
 /// and how often each applied.
 pub fn set_faults(rules: serde_json::Value) -> serde_json::Value {

@@ -12,7 +12,8 @@ use elbship_core::policy::OldEventPolicy;
 use elbship_core::synth::alb_log;
 use elbship_core::verify::Incomplete;
 use elbship_e2e::{
-    arn_of, duplicated_events, expected, gzip, key, now_ms, set_faults, unique, Finished, Stack, Stored,
+    arn_of, clear_faults, duplicated_events, expected, gzip, key, now_ms, run_cli, set_faults, unique, Finished, Stack,
+    Stored,
 };
 use serde_json::{json, Value};
 
@@ -229,4 +230,52 @@ async fn an_express_worker_killed_mid_object_is_retried_in_its_execution_and_res
     let out = express.output.unwrap_or_default();
     assert_eq!(out["outcome"].as_str(), Some("verified"), "the retry holds the lease and finishes: {out}");
     assert!(s.extra <= s.ledger["possibly_duplicated"].as_u64().unwrap_or(0));
+}
+
+#[tokio::test]
+async fn a_backfill_whose_batches_are_throttled_fails_and_a_redrive_finishes_it_with_nothing_twice() {
+    let _functions = FUNCTIONS.read().await;
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("redrive");
+    let mut want = Vec::new();
+    for i in 0..60 {
+        let bytes = gzip(&alb_log(100 + i, now - 40 * MINUTE, 20_000));
+        let k = key("alb_access", &lb, now - (5 + i as i64 % 20) * MINUTE, &format!("r{i}"));
+        stack.put(&k, bytes.clone()).await;
+        want.extend(expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject).0);
+    }
+    want.sort();
+    // Every call of this backfill's batches after the first is throttled by Lambda, through all of the state
+    // machine's retries: a batch fails, and with it the Map Run (no failure tolerated).
+    set_faults(json!([{"target": "lambda", "action": "throttle", "match": lb, "skip": 1, "count": 1_000_000}]));
+    let prefix = format!("s3://{}/prefix.with.dots/AWSLogs/", stack.bucket);
+    let (ok, failed) = run_cli(&[
+        "backfill",
+        &prefix,
+        "--load-balancer",
+        &lb,
+        "--put-log-events-quota",
+        "40",
+        "--poll-seconds",
+        "0.5",
+    ]);
+    clear_faults(&lb);
+    assert!(!ok, "{failed}");
+    let redrive = failed.lines().find_map(|l| l.split_once("elbship backfill --redrive ").map(|(_, arn)| arn.trim()));
+    let arn = redrive.unwrap_or_else(|| panic!("the redrive command is printed:\n{failed}")).to_string();
+    assert!(failed.contains("States.ExceedToleratedFailureThreshold"), "{failed}");
+
+    let (ok, redriven) = run_cli(&["backfill", "--redrive", &arn, "--poll-seconds", "0.5"]);
+    assert!(ok, "{redriven}");
+    assert!(redriven.contains("backfill SUCCEEDED"), "{redriven}");
+    assert!(
+        redriven.contains("60 verified"),
+        "the objects the failed attempt held are resumed, not duplicates: {redriven}"
+    );
+    let stream = format!("alb_access/{}", &elbship_core::timestamp::format_ms(now - 5 * MINUTE)[..10]);
+    let mut stored = stack.events(&format!("/elbship/123456789012/us-east-1/app/{lb}"), &stream).await;
+    stored.sort();
+    assert_eq!(stored.len(), want.len());
+    assert_eq!(stored, want, "every line of the 60 objects once");
 }
