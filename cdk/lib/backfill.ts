@@ -27,6 +27,8 @@ export interface BackfillProps {
   readonly logRetention: RetentionDays;
   readonly logKey?: IKey;
   readonly tracing: boolean;
+  /** The bucket S3 Inventory lists of the source bucket are delivered to, if any. */
+  readonly inventoryBucketName?: string;
 }
 
 export class Backfill extends Construct {
@@ -60,6 +62,13 @@ export class Backfill extends Construct {
       actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
       resources: [props.staging.arnForObjects(`${props.stagingPrefix}${BACKFILL_RESULTS}/*`)],
     }));
+    if (props.inventoryBucketName) {
+      // The MANIFEST ItemReader reads manifest.json and the inventory's CSV files.
+      sm.addToRolePolicy(new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: props.inventoryBucketName, resourceName: '*' })],
+      }));
+    }
     // A Distributed Map starts its children as executions of its own state machine. A separate policy, so that
     // the state machine's ARN can be named without a cycle.
     const executions = Stack.of(this).formatArn({

@@ -47,6 +47,11 @@ export interface ElbshipConfig {
   readonly alarmEmail?: string;
   /** X-Ray tracing for the state machine and functions (default false). */
   readonly tracing?: boolean;
+  /**
+   * The bucket an S3 Inventory of the source bucket is delivered to: the backfill state machine may then read its
+   * manifests and lists (`elbship backfill --inventory`). Default: none (backfills read the S3 listing).
+   */
+  readonly inventoryBucketName?: string;
   /** `arm64` (default; cheaper) or `x86_64`. */
   readonly architecture?: 'arm64' | 'x86_64';
 }
@@ -64,7 +69,7 @@ export function logGroupPrefix(template: string): string {
 const NUMBERS = ['mapConcurrency', 'sendConcurrency', 'targetRetentionDays', 'functionLogRetentionDays', 'freshnessAlarmMinutes', 'silenceAlarmMinutes'] as const;
 const STRINGS = [
   'sourceBucketName', 'keyPrefix', 'logGroupTemplate', 'logStreamTemplate', 'messageMode', 'oldEventPolicy',
-  'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture', 'logGroupClass', 'expressMaxBytes',
+  'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture', 'logGroupClass', 'expressMaxBytes', 'inventoryBucketName',
 ] as const;
 
 /** Reads `-c elbship:<name>=value` context into a config. */

@@ -92,6 +92,7 @@ export class ElbshipStack extends Stack {
     this.backfill = new Backfill(this, 'backfill', {
       object: f.object, source: this.buckets.source, keyPrefix: c.keyPrefix ?? '', staging: this.buckets.staging,
       stagingPrefix: STAGING_PREFIX, logRetention: functionRetention as RetentionDays, logKey, tracing,
+      inventoryBucketName: c.inventoryBucketName,
     });
 
     // Least privilege: the log prefix of the source bucket, the staging prefix, the configured log groups.

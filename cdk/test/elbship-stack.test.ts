@@ -98,6 +98,21 @@ describe('the elbship stack', () => {
       'states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 's3:ListBucket', 's3:PutObject', 'lambda:InvokeFunction',
     ]));
     template.hasOutput('BackfillStateMachineArn', {});
+    // Without an inventory bucket, the backfill reads no inventory.
+    expect(JSON.stringify(policies)).not.toContain('inventory');
+  });
+
+  test('with an inventory bucket, the backfill reads its manifests and lists, and the Map over them is the same', () => {
+    const { template: t } = synth({ inventoryBucketName: 'central-inventory' });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':::central-inventory/\\*')])] } })]) },
+    });
+    const definition = JSON.parse(fs.readFileSync(BACKFILL_DEFINITION_FILE, 'utf8'));
+    const { ItemReader: listing, Comment: _a, ...objects } = definition.States.ShipObjects;
+    const { ItemReader: inventory, Comment: _b, ...rows } = definition.States.ShipInventory;
+    expect(rows).toEqual(objects);
+    expect(inventory.ReaderConfig.InputType).toBe('MANIFEST');
+    expect(listing.Resource).toBe('arn:aws:states:::s3:listObjectsV2');
   });
 
   test('S3 events reach the start function only for ELB log keys, with retries and a dead-letter queue', () => {

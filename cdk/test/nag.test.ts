@@ -4,7 +4,7 @@ import { synth } from './synth';
 
 describe.each([
   ['defaults', {}],
-  ['existing bucket, alarm email, tracing', { sourceBucketName: 'central-logs', alarmEmail: 'ops@example.com', tracing: true }],
+  ['existing bucket, alarm email, tracing, inventory', { sourceBucketName: 'central-logs', alarmEmail: 'ops@example.com', tracing: true, inventoryBucketName: 'central-inventory' }],
 ])('cdk-nag AwsSolutions with %s', (_name, config) => {
   const { stack } = synth(config, true);
 

@@ -14,12 +14,18 @@ differs from AWS.
   percentage fail it with `States.ExceedToleratedFailureThreshold`.
 - The S3 ItemReader reads every page of ListObjectsV2 (moto reads the first 1,000 keys only), and gives each item
   as AWS does (`Etag`, `Key`, `LastModified` in epoch seconds, `Size`, `StorageClass`; moto gives boto's dict).
+- An S3 Inventory manifest as the ItemReader (`"InputType": "MANIFEST"`, which moto does not know): its CSV lists
+  (gzip) are read and each row becomes an item named by the manifest's `fileSchema`, every value text, as AWS gives
+  them.
 - ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` with each
   child's input and output, as AWS's result files have them.
 - RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again under the same ARN with the same input.
   AWS re-runs only the failed or unstarted children of a Map Run; here every batch runs again, and elbship's claims
   and checkpoints make the finished objects ship nothing.
 """
+import csv
+import gzip
+import io
 import json
 import threading
 
@@ -28,7 +34,14 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
     resource_eval_s3 as writer,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader import item_reader_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_output_transformer.transformer import (
+    ResourceOutputTransformer,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.reader_config import input_type
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
 from moto.stepfunctions.parser.asl.parse import asl_parser
+from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.api import (
     ExecutionDoesNotExist,
     ExecutionFailedEventDetails,
@@ -212,3 +225,47 @@ def _redrive_response(self):
 
 
 StepFunctionResponse.redrive_execution = _redrive_response
+
+
+MANIFEST = "MANIFEST"
+_input_type_init = input_type.InputType.__init__
+
+
+def _input_type_with_manifest(self, input_type):
+    if input_type == MANIFEST:
+        self.input_type_value = MANIFEST
+    else:
+        _input_type_init(self, input_type)
+
+
+input_type.InputType.__init__ = _input_type_with_manifest
+
+
+class InventoryRows(ResourceOutputTransformer):
+    """The rows of the CSV lists an S3 Inventory manifest names, as items."""
+
+    def _eval_body(self, env):
+        reader_config = env.stack.pop()
+        manifest = json.loads(env.stack.pop())
+        if manifest.get("fileFormat") != "CSV":
+            raise ValueError(f"the local stand-in reads CSV inventories, not {manifest.get('fileFormat')}")
+        names = [n.strip() for n in manifest["fileSchema"].split(",")]
+        bucket = manifest["destinationBucket"].split(":::")[-1]
+        s3 = boto_client_for(region=env.aws_execution_details.region, service="s3",
+                             state_credentials=StateCredentials(role_arn=env.aws_execution_details.role_arn))
+        items = []
+        for f in manifest["files"]:
+            body = s3.get_object(Bucket=bucket, Key=f["key"])["Body"].read()
+            text = gzip.decompress(body).decode("utf-8")
+            items.extend(dict(zip(names, row)) for row in csv.reader(io.StringIO(text)) if row)
+        env.stack.append(items[: reader_config["MaxItemsValue"]])
+
+
+_transformer_for = item_reader_decl.resource_output_transformer_for
+
+
+def _transformer_with_manifest(input_type):
+    return InventoryRows() if input_type.input_type_value == MANIFEST else _transformer_for(input_type=input_type)
+
+
+item_reader_decl.resource_output_transformer_for = _transformer_with_manifest

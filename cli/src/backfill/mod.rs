@@ -5,7 +5,8 @@
 //! `--dry-run` lists the prefix here and says what would be shipped: objects, bytes, lines and cost estimated from
 //! the sizes, and the objects older than CloudWatch's 14-day window (shipped only with `--policy restamp`, otherwise
 //! counted as skipped). Without it, the command starts the backfill and follows it ([`follow`]): Ctrl-C detaches,
-//! `--follow EXECUTION` reattaches, `--redrive EXECUTION` finishes a failed one.
+//! `--follow EXECUTION` reattaches, `--redrive EXECUTION` finishes a failed one. `--inventory` reads the objects from
+//! an S3 Inventory list instead of the listing.
 
 mod follow;
 
@@ -45,6 +46,10 @@ pub struct BackfillArgs {
     /// Message mode.
     #[arg(long)]
     mode: Option<MessageMode>,
+    /// Read the objects from this S3 Inventory manifest (s3://BUCKET/.../manifest.json, CSV format) instead of
+    /// listing the prefix: for buckets of millions of objects. Its rows outside s3://BUCKET/PREFIX are left out.
+    #[arg(long, value_name = "S3_URL")]
+    inventory: Option<String>,
     /// Say what would be shipped and what it would cost; start nothing.
     #[arg(long)]
     dry_run: bool,
@@ -107,13 +112,20 @@ async fn backfill(args: &BackfillArgs) -> Result<bool> {
         bail!("--state-machine or ELBSHIP_BACKFILL_STATE_MACHINE_ARN (the CDK output BackfillStateMachineArn) is required");
     };
     let options = ShipOptions { mode: args.mode, policy: args.policy, span_bytes: None };
-    let input = json!({
+    let mut input = json!({
         "bucket": bucket,
         "prefix": prefix,
         "filter": filter,
         "options": options,
         "max_concurrency": max_concurrency(args.put_log_events_quota),
     });
+    if let Some(manifest) = &args.inventory {
+        let (bucket, key) = parse_url(manifest)?;
+        if !key.ends_with("manifest.json") {
+            bail!("--inventory names an S3 Inventory manifest (…/manifest.json), not {manifest:?}");
+        }
+        input["inventory"] = json!({"bucket": bucket, "key": key});
+    }
     let name = format!("backfill-{}-{:04x}", now / 1000, now % 0xffff);
     let started = sfn
         .start_execution()

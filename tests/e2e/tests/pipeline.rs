@@ -390,3 +390,70 @@ async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_o
         assert_eq!(stack.events(group, stream).await.len(), want.len(), "{group} {stream}: nothing twice");
     }
 }
+
+#[tokio::test]
+async fn a_backfill_from_an_s3_inventory_ships_the_objects_it_lists_and_no_others() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("inv");
+    let mut rows = String::new();
+    let mut want = Vec::new();
+    let mut unlisted = Vec::new();
+    for i in 0..20i64 {
+        let bytes = gzip(&alb_log(200 + i as u64, now - 40 * MINUTE, 15_000));
+        let k = key("alb_access", &lb, now - (5 + i % 10) * MINUTE, &format!("i{i}"));
+        let o = stack.put(&k, bytes.clone()).await;
+        if i % 4 == 3 {
+            unlisted.push(k);
+            continue;
+        }
+        want.extend(expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject).0);
+        // As S3 Inventory writes a CSV row: every value quoted, the key URL-encoded, the ETag unquoted.
+        let encoded: String = k
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        rows += &format!(
+            "\"{}\",\"{encoded}\",\"{}\",\"2026-11-27T00:00:00.000Z\",\"{}\"\n",
+            stack.bucket,
+            o.size,
+            o.etag.trim_matches('"')
+        );
+    }
+    // A row of another bucket, which the backfill leaves out.
+    rows += "\"another-bucket\",\"AWSLogs%2Fx.log\",\"10\",\"2026-11-27T00:00:00.000Z\",\"e\"\n";
+    let inventory = std::env::var("ELBSHIP_STAGING_BUCKET").unwrap_or_else(|_| panic!("the local stack's environment"));
+    let base = format!("inventory/{}/{lb}/2026-11-27T01-00Z", stack.bucket);
+    let put = |key: String, body: Vec<u8>| {
+        stack.s3.put_object().bucket(&inventory).key(key).body(aws_sdk_s3::primitives::ByteStream::from(body)).send()
+    };
+    put(format!("{base}/data/rows.csv.gz"), gzip(rows.as_bytes())).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let manifest = serde_json::json!({
+        "sourceBucket": stack.bucket, "destinationBucket": format!("arn:aws:s3:::{inventory}"), "version": "2016-11-30",
+        "fileFormat": "CSV", "fileSchema": "Bucket, Key, Size, LastModifiedDate, ETag",
+        "files": [{"key": format!("{base}/data/rows.csv.gz"), "size": 1, "MD5checksum": "-"}]
+    });
+    put(format!("{base}/manifest.json"), manifest.to_string().into_bytes()).await.unwrap_or_else(|e| panic!("{e:?}"));
+
+    let prefix = format!("s3://{}/prefix.with.dots/AWSLogs/", stack.bucket);
+    let manifest_url = format!("s3://{inventory}/{base}/manifest.json");
+    let (ok, out) =
+        run_cli(&["backfill", &prefix, "--inventory", &manifest_url, "--load-balancer", &lb, "--poll-seconds", "0.5"]);
+    assert!(ok, "{out}");
+    assert!(out.starts_with("backfill started") && out.contains("16 objects: 15 verified"), "{out}");
+    assert!(out.contains("skipped: 1 left out by the filter"), "the other bucket's row: {out}");
+    let stream = format!("alb_access/{}", &elbship_core::timestamp::format_ms(now - 5 * MINUTE)[..10]);
+    let mut stored = stack.events(&group("app", &lb), &stream).await;
+    stored.sort();
+    want.sort();
+    assert_eq!(
+        stored, want,
+        "the 15 listed objects' lines once, nothing of the 5 the inventory does not list ({unlisted:?})"
+    );
+}

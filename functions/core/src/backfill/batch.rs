@@ -24,25 +24,57 @@ use serde::{Deserialize, Serialize};
 /// Failures listed by name in a summary; the rest are counted (a summary must fit in an execution's output).
 pub const FAILURES_LISTED: usize = 25;
 
-/// One object as the Map's S3 ItemReader lists it (ListObjectsV2's `Contents`).
+/// One object as the Map's S3 ItemReader gives it: from the listing (ListObjectsV2's `Contents`: `Key`, `Size`,
+/// `Etag`), or a row of an S3 Inventory list (`Bucket`, `Key` URL-encoded as inventory CSV files write it, `Size`
+/// and `ETag` as text, when the inventory has those fields).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListedObject {
-    /// Key.
+    /// The bucket, on an inventory row only.
+    #[serde(rename = "Bucket", default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// Key (URL-encoded on an inventory row).
     #[serde(rename = "Key")]
     pub key: String,
-    /// Size in bytes.
-    #[serde(rename = "Size", default)]
+    /// Size in bytes (0 when the inventory has no size field).
+    #[serde(rename = "Size", default, deserialize_with = "number_or_text")]
     pub size: u64,
-    /// ETag, quoted as S3 lists it (the ItemReader names it `Etag`).
+    /// ETag, quoted as S3 lists it (the listing names it `Etag`, the inventory `ETag`, unquoted).
     #[serde(rename = "Etag", alias = "ETag", default)]
     pub etag: String,
+}
+
+impl ListedObject {
+    /// The object's key: an inventory row's decoded.
+    pub fn decoded_key(&self) -> Option<String> {
+        match self.bucket {
+            Some(_) => crate::key::decode_notification_key(&self.key),
+            None => Some(self.key.clone()),
+        }
+    }
+}
+
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Number(u64),
+        Text(String),
+    }
+    match Size::deserialize(d)? {
+        Size::Number(n) => Ok(n),
+        Size::Text(t) if t.is_empty() => Ok(0),
+        Size::Text(t) => t.parse().map_err(serde::de::Error::custom),
+    }
 }
 
 /// What every batch of one backfill shares: the Map's `BatchInput`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchInput {
-    /// The bucket listed.
+    /// The bucket listed (or inventoried).
     pub bucket: String,
+    /// Only keys under this prefix (an inventory lists the whole bucket).
+    #[serde(default)]
+    pub prefix: String,
     /// Which objects to take.
     #[serde(default)]
     pub filter: Filter,
@@ -87,7 +119,13 @@ pub enum Choice {
 
 /// Decides, from the key and size alone, what the backfill does with a listed object at `now_ms`.
 pub fn choose(item: &ListedObject, input: &BatchInput, now_ms: i64, express_max_bytes: u64) -> Choice {
-    let KeyClass::Log(log) = classify_key(&item.key) else {
+    let Some(key) = item.decoded_key() else {
+        return Choice::Skip(Skip::NotALog);
+    };
+    if !key.starts_with(&input.prefix) || item.bucket.as_ref().is_some_and(|b| *b != input.bucket) {
+        return Choice::Skip(Skip::Filtered);
+    }
+    let KeyClass::Log(log) = classify_key(&key) else {
         return Choice::Skip(Skip::NotALog);
     };
     if !input.filter.takes(&log) {
@@ -97,8 +135,12 @@ pub fn choose(item: &ListedObject, input: &BatchInput, now_ms: i64, express_max_
     if !restamp && now_ms - log.file.end_time_ms > MAX_EVENT_AGE_MS {
         return Choice::Skip(Skip::TooOld);
     }
-    let object =
-        ObjectRef { bucket: input.bucket.clone(), key: item.key.clone(), size: item.size, etag: item.etag.clone() };
+    let etag = if item.etag.starts_with('"') || item.etag.is_empty() {
+        item.etag.clone()
+    } else {
+        format!("\"{}\"", item.etag)
+    };
+    let object = ObjectRef { bucket: input.bucket.clone(), key, size: item.size, etag };
     Choice::Ship(object, route(item.size, express_max_bytes, true))
 }
 
@@ -279,12 +321,14 @@ mod tests {
             ),
             size,
             etag: "\"e\"".into(),
+            bucket: None,
         }
     }
 
     fn input(filter: Filter, policy: Option<OldEventPolicy>) -> BatchInput {
         BatchInput {
             bucket: "logs".into(),
+            prefix: String::new(),
             filter,
             options: ShipOptions { policy, ..ShipOptions::default() },
             backfill: "arn:backfill".into(),
@@ -302,7 +346,7 @@ mod tests {
             "BatchInput": {"bucket": "b", "filter": {"load_balancer": "web"}, "options": {"policy": "restamp"}, "backfill": "arn:x"}
         });
         let b: Batch = serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(b.items, [ListedObject { key: "k".into(), size: 12, etag: "\"e\"".into() }]);
+        assert_eq!(b.items, [ListedObject { bucket: None, key: "k".into(), size: 12, etag: "\"e\"".into() }]);
         assert_eq!(b.input.filter.load_balancer.as_deref(), Some("web"));
         assert_eq!(b.input.options.policy, Some(OldEventPolicy::Restamp));
     }
@@ -317,12 +361,31 @@ mod tests {
         let large = item("web", "20261127T1100Z", 5 << 20);
         assert!(matches!(choose(&large, &i, now(), 4 << 20), Choice::Ship(_, Route::Standard)));
         assert_eq!(choose(&item("api", "20261127T1100Z", 1), &i, now(), 4 << 20), Choice::Skip(Skip::Filtered));
-        let not_log = ListedObject { key: "index.html".into(), size: 1, etag: String::new() };
+        let not_log = ListedObject { bucket: None, key: "index.html".into(), size: 1, etag: String::new() };
         assert_eq!(choose(&not_log, &i, now(), 4 << 20), Choice::Skip(Skip::NotALog));
         let old = item("web", "20261101T1100Z", 1000);
         assert_eq!(choose(&old, &i, now(), 4 << 20), Choice::Skip(Skip::TooOld));
         let restamp = input(Filter::default(), Some(OldEventPolicy::Restamp));
         assert!(matches!(choose(&old, &restamp, now(), 4 << 20), Choice::Ship(_, Route::Express)));
+    }
+
+    #[test]
+    fn inventory_rows_are_decoded_and_kept_to_the_prefix() {
+        let listed = item("web", "20261127T1100Z", 0);
+        let encoded = listed.key.replace('/', "%2F").replace('_', "%5F");
+        let row = serde_json::json!({"Bucket": "logs", "Key": encoded, "Size": "2048", "ETag": "abc", "LastModifiedDate": "2026-11-27T11:00:00.000Z"});
+        let row: ListedObject = serde_json::from_value(row).unwrap_or_else(|e| panic!("{e}"));
+        let mut i = input(Filter::default(), None);
+        i.prefix = "AWSLogs/".into();
+        let Choice::Ship(object, Route::Express) = choose(&row, &i, now(), 4 << 20) else { panic!("an inventory row") };
+        assert_eq!((object.key.as_str(), object.size, object.etag.as_str()), (listed.key.as_str(), 2048, "\"abc\""));
+        i.prefix = "elsewhere/".into();
+        assert_eq!(choose(&row, &i, now(), 4 << 20), Choice::Skip(Skip::Filtered), "outside the prefix");
+        let other = ListedObject { bucket: Some("other".into()), ..row.clone() };
+        i.prefix = String::new();
+        assert_eq!(choose(&other, &i, now(), 4 << 20), Choice::Skip(Skip::Filtered), "another bucket's row");
+        let bad = serde_json::json!({"Bucket": "logs", "Key": "k", "Size": "big"});
+        assert!(serde_json::from_value::<ListedObject>(bad).is_err(), "a size that is not a number is refused");
     }
 
     fn verified(lines: u64) -> ObjectOutcome {
