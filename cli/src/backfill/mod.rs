@@ -16,6 +16,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use elbship_aws::clients;
 use elbship_aws::s3::Objects;
+use elbship_core::backfill::at_scale::at_scale;
 use elbship_core::backfill::{describe, estimate, max_concurrency, Filter};
 use elbship_core::event_builder::MessageMode;
 use elbship_core::job::ShipOptions;
@@ -106,6 +107,7 @@ async fn backfill(args: &BackfillArgs) -> Result<bool> {
         let listed = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix).await?;
         let (e, _) = estimate(listed.iter().map(|o| (o.key.as_str(), o.size)), &filter, now, args.express_max_bytes);
         println!("{}", describe(&e));
+        println!("{}", at_scale(e.objects, args.put_log_events_quota).describe(e.objects));
         return Ok(true);
     }
     let Some(state_machine) = args.state_machine.as_deref() else {

@@ -15,6 +15,7 @@ use crate::limits::MAX_EVENT_AGE_MS;
 use crate::route::{route, Route};
 use serde::{Deserialize, Serialize};
 
+pub mod at_scale;
 pub mod batch;
 
 /// Which objects a backfill takes, by what their keys say.
