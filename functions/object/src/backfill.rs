@@ -5,7 +5,8 @@
 //! live object on the Express route ([`crate::handle`]: claim, plan, ship, verify in process, or hand-over to the
 //! Standard route), with the backfill's execution as the holder of its lease, so an object already shipped by its
 //! S3 event ships nothing and a redrive of the backfill resumes what its failed attempt held. A larger object is
-//! started as its own Standard execution, under the name its S3 event would give it. An object that fails is
+//! started as its own Standard execution, under the name its S3 event would give it; so is every small object left
+//! when the call nears its deadline ([`OBJECT_TIME`]). An object that fails is
 //! handed over and named in the summary; only a failure to hand over fails the batch (and so the Map Run, which
 //! tolerates no failure), leaving it to a redrive.
 //!
@@ -22,6 +23,11 @@ use elbship_core::job::{PlanInput, S3Location};
 use elbship_core::route::{ObjectInput, Route};
 use elbship_ship::Invocation;
 use serde::Deserialize;
+use std::time::Duration;
+
+/// Time a small object may take in process: with less left before the call must give up, the batch's remaining
+/// objects are started as their own Standard executions instead, never failed for want of time.
+pub const OBJECT_TIME: Duration = Duration::from_secs(20);
 
 /// Ships one batch; its summary is the child's output.
 pub async fn ship_batch<C: CheckpointStore + Clone>(
@@ -33,7 +39,15 @@ pub async fn ship_batch<C: CheckpointStore + Clone>(
 ) -> Result<Summary, ElbshipError> {
     let mut summary = Summary::default();
     for item in &batch.items {
-        match choose(item, &batch.input, now_ms, express_max_bytes) {
+        let choice = match choose(item, &batch.input, now_ms, express_max_bytes) {
+            Choice::Ship(object, Route::Express)
+                if tokio::time::Instant::now() + OBJECT_TIME > invocation.give_up_at =>
+            {
+                Choice::Ship(object, Route::Standard)
+            }
+            other => other,
+        };
+        match choice {
             Choice::Skip(why) => summary.skip(why),
             Choice::Ship(object, Route::Standard) => {
                 match start_object(&deps.sfn, &deps.standard_arn, &object, batch.input.options).await? {
