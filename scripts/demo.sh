@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: on a fresh clone, ship sample ELB logs of every kind through the whole pipeline on the local AWS
-# stand-ins, show what arrived in CloudWatch Logs, and stop everything.
+# stand-ins, backfill an archive with one execution of the backfill state machine, show what arrived in CloudWatch
+# Logs, and stop everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -21,6 +22,10 @@ say "writing and uploading sample logs of every kind to s3://$ELBSHIP_BUCKET"
 "$bin/elbship-demo" upload
 say "elbship ship s3://$ELBSHIP_BUCKET/ --wait"
 "$bin/elbship" ship "s3://$ELBSHIP_BUCKET/" --wait
+say "an archive already in the bucket: elbship backfill --dry-run, then one backfill on the Distributed Map"
+"$bin/elbship-demo" archive
+"$bin/elbship" backfill "s3://$ELBSHIP_BUCKET/" --since 30d --dry-run
+"$bin/elbship" backfill "s3://$ELBSHIP_BUCKET/" --since 30d --poll-seconds 0.5
 say "a few events read back from CloudWatch Logs"
 "$bin/elbship-demo" show
 say "elbship status: what each execution delivered, and how late"

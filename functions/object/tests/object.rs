@@ -120,3 +120,104 @@ async fn an_object_that_cannot_be_finished_here_is_handed_to_the_standard_state_
     assert_eq!((execution_arn.as_str(), error.as_str()), (format!("{SM}:standard").as_str(), "LogsRefused"));
     assert_eq!(m.start.num_calls(), 1);
 }
+
+mod backfill {
+    //! A batch of the backfill's Distributed Map and its summary, through the same mocks.
+    use super::*;
+    use elbship_aws::error::ElbshipError;
+    use elbship_core::backfill::batch::{Batch, BatchInput, ListedObject, Summary};
+    use elbship_core::backfill::Filter;
+    use elbship_object::backfill::{ship_batch, summarize, SummarizeInput};
+
+    fn batch(items: Vec<ListedObject>) -> Batch {
+        let input = BatchInput {
+            bucket: "b".into(),
+            prefix: String::new(),
+            filter: Filter::default(),
+            options: ShipOptions::default(),
+            backfill: "backfill-1".into(),
+        };
+        Batch { items, input }
+    }
+
+    fn listed(key: &str, size: u64) -> ListedObject {
+        ListedObject { bucket: None, key: key.into(), size, etag: "\"e\"".into() }
+    }
+
+    #[tokio::test]
+    async fn each_object_is_shipped_started_or_skipped_by_its_key_and_size() {
+        let m = mocks(accepted());
+        let d = deps(&m, &MemoryCheckpoints::default());
+        let large = KEY.replace("_abc.log", "_big.log");
+        let items = vec![listed(KEY, text().len() as u64), listed("index.html", 5), listed(&large, 64 << 20)];
+        let s = ship_batch(batch(items), &d, &invocation(), NOW, 4 << 20).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((s.objects, s.verified, s.standard, s.skipped.not_a_log, s.failed), (3, 1, 1, 1, 0));
+        assert_eq!(s.ledger.lines_delivered, 4);
+        assert_eq!((m.get.num_calls(), m.put.num_calls(), m.start.num_calls()), (1, 1, 1));
+        // The same batch again (a second backfill while the first holds the lease): nothing sent twice.
+        let mut second = batch(vec![listed(KEY, 10)]);
+        second.input.backfill = "backfill-2".into();
+        let again = ship_batch(second, &d, &invocation(), NOW + 1_000, 4 << 20).await;
+        assert_eq!(again.map(|s| s.duplicate).ok(), Some(1));
+        assert_eq!(m.put.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn near_its_deadline_a_batch_starts_its_small_objects_as_standard_executions() {
+        let m = mocks(accepted());
+        let d = deps(&m, &MemoryCheckpoints::default());
+        let soon = Invocation { owner: "w".into(), give_up_at: tokio::time::Instant::now() + Duration::from_secs(5) };
+        let s = ship_batch(batch(vec![listed(KEY, 10)]), &d, &soon, NOW, 4 << 20).await;
+        assert_eq!(s.map(|s| (s.standard, s.failed)).ok(), Some((1, 0)));
+        assert_eq!((m.get.num_calls(), m.start.num_calls()), (0, 1), "not read here: started");
+    }
+
+    fn results(files: &'static [(&'static str, String)]) -> Objects {
+        let rules: Vec<Rule> = files
+            .iter()
+            .map(|(key, body)| {
+                mock!(aws_sdk_s3::Client::get_object).match_requests(move |r| r.key() == Some(key)).then_output(
+                    move || GetObjectOutput::builder().body(ByteStream::from(body.clone().into_bytes())).build(),
+                )
+            })
+            .collect();
+        let refs: Vec<&Rule> = rules.iter().collect();
+        Objects::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, refs.as_slice()))
+    }
+
+    fn child(s: &Summary) -> serde_json::Value {
+        serde_json::json!({"Status": "SUCCEEDED", "Output": serde_json::to_string(s).unwrap_or_default()})
+    }
+
+    #[tokio::test]
+    async fn the_summary_merges_the_result_files_and_fails_with_the_failures_named() {
+        let ok = Summary { objects: 2, verified: 2, ..Summary::default() };
+        let mut bad = Summary { objects: 1, ..Summary::default() };
+        bad.fail(elbship_core::backfill::batch::Failure {
+            key: "k".into(),
+            error: "NotGzip".into(),
+            cause: "c".into(),
+            execution_arn: None,
+        });
+        let manifest = serde_json::json!({"ResultFiles": {"SUCCEEDED": [{"Key": "r/SUCCEEDED_0.json"}, {"Key": "r/SUCCEEDED_1.json"}], "FAILED": []}});
+        let files: &'static [(&'static str, String)] = Box::leak(Box::new([
+            ("r/manifest.json", manifest.to_string()),
+            ("r/SUCCEEDED_0.json", serde_json::json!([child(&ok), child(&ok)]).to_string()),
+            ("r/SUCCEEDED_1.json", serde_json::json!([child(&bad)]).to_string()),
+        ]));
+        let at = SummarizeInput { bucket: "staging".into(), key: "r/manifest.json".into() };
+        let out = summarize(&at, &results(files)).await;
+        let Err(ElbshipError::BackfillIncomplete(text)) = out else { panic!("{out:?}") };
+        let s: Summary = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((s.objects, s.verified, s.failed), (5, 4, 1));
+        assert_eq!(s.failures[0].error, "NotGzip");
+        let only_ok: &'static [(&'static str, String)] = Box::leak(Box::new([
+            (
+                "r/manifest.json",
+                serde_json::json!({"ResultFiles": {"SUCCEEDED": [{"Key": "r/SUCCEEDED_0.json"}]}}).to_string(),
+            ),
+            ("r/SUCCEEDED_0.json", serde_json::json!([child(&ok)]).to_string()),
+        ]));
+        assert_eq!(summarize(&at, &results(only_ok)).await.ok(), Some(ok));
+    }
+}

@@ -1,6 +1,8 @@
 //! The demo's helper: `upload` writes sample ELB logs of every kind, stamped a few minutes ago (the documented
 //! sample lines re-timed, and a synthetic ALB log big enough for several spans), plus the ELB test file, into the
-//! local stack's log bucket; `show` prints a few events of every log stream elbship wrote.
+//! local stack's log bucket; `archive` writes an archive for `elbship backfill`: 120 small ALB logs of four load
+//! balancers from two days ago, and 20 from three weeks ago (older than CloudWatch's 14 days); `show` prints a few
+//! events of every log stream elbship wrote.
 
 use elbship_core::kind::{Compression, LogKind};
 use elbship_core::synth::alb_log;
@@ -43,6 +45,23 @@ async fn upload(stack: &Stack) {
     println!("uploaded AWSLogs/123456789012/ELBAccessLogTestFile");
 }
 
+async fn archive(stack: &Stack) {
+    let now = now_ms();
+    let day = 86_400_000;
+    for (age, count) in [(2 * day, 120), (21 * day, 20)] {
+        for i in 0..count {
+            let end = now - age + i as i64 / 4 * 300_000;
+            let bytes = gzip(&alb_log(10 + i as u64, end - 300_000, 8_000));
+            stack.put(&key("alb_access", &format!("demo-archive-{}", i % 4), end, &format!("a{i}")), bytes).await;
+        }
+        println!(
+            "uploaded {count} ALB logs of demo-archive-0..3 ending {} to {}",
+            &format_ms(now - age)[..16],
+            &format_ms(now - age + (count as i64 / 4) * 300_000)[..16]
+        );
+    }
+}
+
 async fn show(stack: &Stack) {
     let groups = stack.logs.describe_log_groups().log_group_name_prefix("/elbship/").send().await;
     for g in groups.map(|o| o.log_groups().to_vec()).unwrap_or_default() {
@@ -65,7 +84,8 @@ async fn main() {
     let stack = Stack::connect().await;
     match std::env::args().nth(1).as_deref() {
         Some("upload") => upload(&stack).await,
+        Some("archive") => archive(&stack).await,
         Some("show") => show(&stack).await,
-        _ => eprintln!("usage: elbship-demo upload|show"),
+        _ => eprintln!("usage: elbship-demo upload|archive|show"),
     }
 }
