@@ -126,16 +126,7 @@ mod tests {
         ledger.rejected.too_old = 1;
         ledger.rejected.blank = 1;
         ledger.possibly_duplicated = 2;
-        let v = Verified {
-            object: ObjectRef { bucket: "b".into(), key: KEY.into(), size: 1, etag: "e".into() },
-            kind: crate::kind::LogKind::AlbAccess,
-            log_group: "g".into(),
-            log_stream: "s".into(),
-            spans: 1,
-            ledger,
-            first_time: None,
-            last_time: None,
-        };
+        let v = Verified::sample(ObjectRef { bucket: "b".into(), key: KEY.into(), size: 1, etag: "e".into() }, ledger);
         let end = log().file.end_time_ms;
         let doc = object_verified(&v, &log(), end + 95_500);
         let expected = json!({

@@ -36,6 +36,23 @@ pub struct Verified {
     pub last_time: Option<String>,
 }
 
+#[cfg(test)]
+impl Verified {
+    /// A one-span ALB access object with this ledger, for tests.
+    pub(crate) fn sample(object: ObjectRef, ledger: Ledger) -> Verified {
+        Verified {
+            object,
+            kind: crate::kind::LogKind::AlbAccess,
+            log_group: "g".into(),
+            log_stream: "s".into(),
+            spans: 1,
+            ledger,
+            first_time: None,
+            last_time: None,
+        }
+    }
+}
+
 /// The execution cannot prove every line was accounted for.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {

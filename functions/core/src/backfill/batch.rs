@@ -391,16 +391,7 @@ mod tests {
     fn verified(lines: u64) -> ObjectOutcome {
         let object = ObjectRef { bucket: "b".into(), key: "k".into(), size: 1, etag: "e".into() };
         let ledger = Ledger { lines_read: lines, lines_delivered: lines, ..Ledger::default() };
-        ObjectOutcome::Verified(Box::new(Verified {
-            object,
-            kind: crate::kind::LogKind::AlbAccess,
-            log_group: "g".into(),
-            log_stream: "s".into(),
-            spans: 1,
-            ledger,
-            first_time: None,
-            last_time: None,
-        }))
+        ObjectOutcome::Verified(Box::new(Verified::sample(object, ledger)))
     }
 
     fn escalated(n: usize) -> ObjectOutcome {
