@@ -60,13 +60,17 @@ impl AtScale {
     pub fn describe(&self, objects: u64) -> String {
         format!(
             "on AWS (on paper): {} children, about {:.0} objects/s ({:.0} PutLogEvents/s, {:.0} DynamoDB writes/s): \
-             {objects} objects in about {:.0} minutes; orchestration about ${:.2} (Step Functions ${:.2}, Lambda ${:.2}, \
+             {objects} objects in about {}; orchestration about ${:.2} (Step Functions ${:.2}, Lambda ${:.2}, \
              DynamoDB ${:.2}, S3 ${:.2})",
             self.children,
             self.objects_per_second,
             self.put_log_events_per_second,
             self.dynamodb_writes_per_second,
-            self.seconds / 60.0,
+            if self.seconds < 120.0 {
+                format!("{:.0} seconds", self.seconds.max(1.0))
+            } else {
+                format!("{:.0} minutes", self.seconds / 60.0)
+            },
             self.dollars(),
             self.step_functions_dollars,
             self.lambda_dollars,
@@ -112,7 +116,9 @@ mod tests {
         assert!((s.dynamodb_dollars - 1.875).abs() < 1e-9);
         assert!((s.s3_dollars - (0.4 + 0.005)).abs() < 1e-9);
         assert!(s.dollars() > 5.0 && s.dollars() < 6.0, "{}", s.dollars());
-        assert!(s.describe(1_000_000).contains("250 children, about 1250 objects/s"), "{}", s.describe(1_000_000));
+        let text = s.describe(1_000_000);
+        assert!(text.contains("250 children, about 1250 objects/s") && text.contains("in about 13 minutes"), "{text}");
+        assert!(at_scale(146, 5_000).describe(146).contains("146 objects in about 1 seconds"));
     }
 
     #[test]

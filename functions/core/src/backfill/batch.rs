@@ -177,7 +177,8 @@ pub struct Summary {
     pub objects: u64,
     /// Shipped and verified by the backfill.
     pub verified: u64,
-    /// Held by another execution (its S3 event's, or another backfill's): shipped by that one.
+    /// Held by another execution (its S3 event's, or another backfill's, still running or within its lease): shipped
+    /// by that one.
     pub duplicate: u64,
     /// Larger than the Express route takes: started as their own Standard executions (`elbship status`).
     pub standard: u64,
@@ -261,7 +262,8 @@ impl Summary {
     pub fn report(&self, bucket: &str) -> String {
         let (s, l) = (self.skipped, &self.ledger);
         let mut out = format!(
-            "{} objects: {} verified, {} already shipped by another execution, {} on their own Standard executions \
+            "{} objects: {} verified (shipped now, or before by their own execution: nothing twice), {} held by another \
+             execution, {} on their own Standard executions \
              (elbship status), {} failed\n\
              skipped: {} left out by the filter, {} older than 14 days (ship them with --policy restamp), {} not ELB logs\n\
              lines: {} read, {} delivered, {} rejected (too_old {}, expired {}, too_new {}, blank {}), {} possibly duplicated\n",
@@ -411,7 +413,7 @@ mod tests {
         assert_eq!(s.ledger.lines_delivered, 10);
         assert!(!s.is_complete());
         let report = s.report("logs");
-        assert!(report.starts_with("4 objects: 1 verified, 1 already shipped"), "{report}");
+        assert!(report.starts_with("4 objects: 1 verified (shipped now"), "{report}");
         assert!(report.contains("FAILED c: NotGzip (c); handed to Standard execution 1; finish it: elbship ship s3://logs/c --retry-failed"), "{report}");
         let v = serde_json::to_value(&s).unwrap_or_default();
         assert_eq!(serde_json::from_value::<Summary>(v).ok(), Some(s));
