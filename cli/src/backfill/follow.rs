@@ -34,7 +34,7 @@ pub async fn follow(sfn: &aws_sdk_sfn::Client, arn: &str, poll: Duration) -> Res
                     c.total, c.succeeded, c.failed, c.pending
                 );
             }
-            return Ok(ended(&execution, arn));
+            return Ok(ended(sfn, &execution, arn, poll).await);
         }
         tokio::select! {
             _ = &mut ctrl_c => {
@@ -72,7 +72,12 @@ async fn map_run_counts(sfn: &aws_sdk_sfn::Client, arn: &str) -> Result<Option<C
 }
 
 /// Prints how the backfill ended; whether it proved every object.
-fn ended(execution: &aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput, arn: &str) -> bool {
+async fn ended(
+    sfn: &aws_sdk_sfn::Client,
+    execution: &aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
+    arn: &str,
+    poll: Duration,
+) -> bool {
     let bucket = execution
         .input()
         .and_then(|i| serde_json::from_str::<serde_json::Value>(i).ok())
@@ -83,8 +88,12 @@ fn ended(execution: &aws_sdk_sfn::operation::describe_execution::DescribeExecuti
         match execution.output().map(serde_json::from_str::<Summary>) {
             Some(Ok(summary)) => {
                 print!("{}", summary.report(&bucket));
+                let followed = standard_executions_succeed(sfn, &summary, poll).await;
                 println!("backfill SUCCEEDED: every object verified, skipped under a reason, or on its own execution");
-                return true;
+                if !followed {
+                    println!("but an object's own Standard execution above did not succeed: elbship status lists it");
+                }
+                return followed;
             }
             _ => println!("backfill SUCCEEDED, but its output is not a summary: {:?}", execution.output()),
         }
@@ -95,6 +104,7 @@ fn ended(execution: &aws_sdk_sfn::operation::describe_execution::DescribeExecuti
     if error == "BackfillIncomplete" {
         if let Some(summary) = summary_in_cause(cause) {
             print!("{}", summary.report(&bucket));
+            standard_executions_succeed(sfn, &summary, poll).await;
             println!("backfill FAILED (BackfillIncomplete): the objects above were not verified; finish each as shown");
             return false;
         }
@@ -102,6 +112,41 @@ fn ended(execution: &aws_sdk_sfn::operation::describe_execution::DescribeExecuti
     println!("backfill {status}: {error}: {cause}");
     println!("finish it (only what failed runs again): elbship backfill --redrive {arn}");
     false
+}
+
+/// Follows the objects the backfill started as their own Standard executions (the first of them, as the summary
+/// lists them) to their end; whether all succeeded.
+async fn standard_executions_succeed(sfn: &aws_sdk_sfn::Client, summary: &Summary, poll: Duration) -> bool {
+    if summary.standard_executions.is_empty() {
+        return true;
+    }
+    println!(
+        "following {} of the {} objects on their own Standard executions (elbship status lists them all):",
+        summary.standard_executions.len(),
+        summary.standard
+    );
+    let mut all = true;
+    for arn in &summary.standard_executions {
+        let name = arn.rsplit(':').next().unwrap_or(arn);
+        let described = loop {
+            match sfn.describe_execution().execution_arn(arn).send().await {
+                Ok(d) if d.status() == &ExecutionStatus::Running => tokio::time::sleep(poll).await,
+                other => break other,
+            }
+        };
+        match described {
+            Ok(d) if d.status() == &ExecutionStatus::Succeeded => println!("  SUCCEEDED {name}"),
+            Ok(d) => {
+                all = false;
+                println!("  {} {name}: {}: {}", d.status(), d.error().unwrap_or("-"), d.cause().unwrap_or(""));
+            }
+            Err(e) => {
+                all = false;
+                println!("  {name}: DescribeExecution failed: {e}");
+            }
+        }
+    }
+    all
 }
 
 /// The summary a `BackfillIncomplete` failure carries: the Lambda error's message, as Step Functions gives it in the

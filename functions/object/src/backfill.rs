@@ -51,7 +51,10 @@ pub async fn ship_batch<C: CheckpointStore + Clone>(
             Choice::Skip(why) => summary.skip(why),
             Choice::Ship(object, Route::Standard) => {
                 match start_object(&deps.sfn, &deps.standard_arn, &object, batch.input.options).await? {
-                    StartOutcome::Started { .. } | StartOutcome::AlreadyStarted { .. } => summary.started_standard(),
+                    StartOutcome::Started { execution_arn, .. }
+                    | StartOutcome::AlreadyStarted { execution_arn, .. } => {
+                        summary.started_standard(&execution_arn);
+                    }
                     StartOutcome::Skipped { .. } => summary.skip(Skip::NotALog),
                 }
             }

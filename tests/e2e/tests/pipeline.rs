@@ -349,6 +349,14 @@ async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_o
     }
     let bad = key("alb_access", &lb, now - 10 * MINUTE, "bad");
     stack.put(&bad, b"this is not gzip".to_vec()).await;
+    // One larger than the Express route takes: its own Standard execution, which the command follows.
+    let large = gzip(&alb_log(6, now - 20 * MINUTE, 3_000_000));
+    assert!(large.len() as u64 > stack.routes.express_max_bytes);
+    let k = key("alb_access", &lb, now - 12 * MINUTE, "large");
+    stack.put(&k, large.clone()).await;
+    let (events, _) = expected(&k, &large, now, MessageMode::Raw, OldEventPolicy::Restamp);
+    let stream = format!("alb_access/{}", &elbship_core::timestamp::format_ms(now - 12 * MINUTE)[..10]);
+    want.entry((group("app", &lb), stream)).or_default().extend(messages(&events));
     let prefix = format!("s3://{}/prefix.with.dots/AWSLogs/", stack.bucket);
     let run = |extra: &[&str]| {
         let mut args = vec!["backfill", prefix.as_str(), "--load-balancer", lb.as_str(), "--since", "2h"];
@@ -356,7 +364,7 @@ async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_o
         args.extend_from_slice(extra);
         run_cli(&args)
     };
-    let taken = 5 * PER_KIND + 1;
+    let taken = 5 * PER_KIND + 2;
     let (ok, dry) = run(&["--dry-run"]);
     assert!(ok && dry.starts_with(&format!("{taken} objects")), "{dry}");
     assert_eq!(stack.executions(&lb).await, 0, "a dry run starts nothing");
@@ -366,26 +374,30 @@ async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_o
     assert!(first.contains("backfill FAILED (BackfillIncomplete)"), "{first}");
     assert!(first.contains(&format!("{} verified", 5 * PER_KIND)), "{first}");
     assert!(first.contains(&format!("{} failed", 1)), "{first}");
+    assert!(first.contains("1 on their own Standard executions"), "{first}");
     // Ten of this load balancer's objects ended before --since; other tests' objects share the prefix.
     let left_out = first.split_once("skipped: ").and_then(|(_, r)| r.split(' ').next()?.parse::<u64>().ok());
     assert!(left_out.is_some_and(|n| n >= 10), "{first}");
     let named = format!("FAILED {bad}: NotGzip");
     assert!(first.contains(&named), "the corrupt object by name:\n{first}");
     assert!(first.contains(&format!("elbship ship s3://{}/{bad} --retry-failed --wait", stack.bucket)), "{first}");
+
+    // The large object's own Standard execution, followed to its end.
+    assert!(first.contains("following 1 of the 1 objects on their own Standard executions"), "{first}");
+    assert!(first.contains("  SUCCEEDED "), "{first}");
+
+    // The same backfill again, within the first one's leases: every object it shipped is held by the first, the
+    // corrupt one fails by name again, the large one's execution is the same; nothing is stored twice.
+    let (ok, second) = run(&[]);
+    assert!(!ok && second.contains("0 verified (shipped now"), "{second}");
+    assert!(second.contains(&format!("{} held by another execution", 5 * PER_KIND)), "{second}");
+    assert!(second.contains(&named) && second.contains("1 on their own Standard executions"), "{second}");
+    // Every line of every object once (the large object's too, now that its execution has ended).
     for ((group, stream), want) in &want {
         let mut want = want.clone();
         want.sort();
         let stored = stack.events(group, stream).await;
-        assert_eq!(messages(&stored), want, "{group} {stream}: every line once");
-    }
-
-    // The same backfill again, within the first one's leases: every object it took (the corrupt one too, which
-    // its Standard execution holds as failed) is held by the first; nothing is stored twice.
-    let (_, second) = run(&[]);
-    assert!(second.contains("0 verified (shipped now"), "{second}");
-    assert!(second.contains(&format!("{} held by another execution", 5 * PER_KIND + 1)), "{second}");
-    for ((group, stream), want) in &want {
-        assert_eq!(stack.events(group, stream).await.len(), want.len(), "{group} {stream}: nothing twice");
+        assert_eq!(messages(&stored), want, "{group} {stream}: every line once, nothing twice");
     }
 }
 

@@ -180,8 +180,12 @@ pub struct Summary {
     /// Held by another execution (its S3 event's, or another backfill's, still running or within its lease): shipped
     /// by that one.
     pub duplicate: u64,
-    /// Larger than the Express route takes: started as their own Standard executions (`elbship status`).
+    /// Larger than the Express route takes (or left when a batch neared its deadline): started as their own Standard
+    /// executions (`elbship status`).
     pub standard: u64,
+    /// The first [`FAILURES_LISTED`] of those executions, which `elbship backfill` follows to their end.
+    #[serde(default)]
+    pub standard_executions: Vec<String>,
     /// Skipped, by reason.
     pub skipped: Skipped,
     /// Not verified: handed to the Standard route after an error, or refused.
@@ -204,9 +208,12 @@ impl Summary {
     }
 
     /// Counts an object started as its own Standard execution.
-    pub fn started_standard(&mut self) {
+    pub fn started_standard(&mut self, execution_arn: &str) {
         self.objects += 1;
         self.standard += 1;
+        if self.standard_executions.len() < FAILURES_LISTED {
+            self.standard_executions.push(execution_arn.to_string());
+        }
     }
 
     /// Records what the object path did with `key`.
@@ -243,6 +250,8 @@ impl Summary {
         self.verified += o.verified;
         self.duplicate += o.duplicate;
         self.standard += o.standard;
+        let room = FAILURES_LISTED.saturating_sub(self.standard_executions.len());
+        self.standard_executions.extend(o.standard_executions.iter().take(room).cloned());
         self.skipped.not_a_log += o.skipped.not_a_log;
         self.skipped.filtered += o.skipped.filtered;
         self.skipped.too_old += o.skipped.too_old;
@@ -406,8 +415,9 @@ mod tests {
         s.record("a", &verified(10));
         s.record("b", &ObjectOutcome::Duplicate { holder: "h".into() });
         s.record("c", &escalated(1));
-        s.started_standard();
+        s.started_standard("arn:big");
         assert_eq!((s.objects, s.verified, s.duplicate, s.standard, s.failed), (4, 1, 1, 1, 1));
+        assert_eq!(s.standard_executions, ["arn:big"]);
         assert_eq!(s.failures[0].key, "c");
         assert_eq!(s.failures[0].execution_arn.as_deref(), Some("arn:1"));
         assert_eq!(s.ledger.lines_delivered, 10);
@@ -425,6 +435,7 @@ mod tests {
         fn merged_summaries_account_for_every_object(batches in prop::collection::vec(prop::collection::vec(0u8..6, 0..40), 0..12)) {
             let mut total = Summary::default();
             let mut failures = 0u64;
+            let mut standard = 0u64;
             let mut lines = 0u64;
             for (b, batch) in batches.iter().enumerate() {
                 let mut s = Summary::default();
@@ -433,7 +444,7 @@ mod tests {
                         0 => { s.record("v", &verified(i as u64)); lines += i as u64; }
                         1 => s.record("d", &ObjectOutcome::Duplicate { holder: "h".into() }),
                         2 => { s.record(&format!("{b}/{i}"), &escalated(i)); failures += 1; }
-                        3 => s.started_standard(),
+                        3 => { s.started_standard(&format!("{b}/{i}")); standard += 1; }
                         4 => s.skip(Skip::Filtered),
                         _ => s.skip(Skip::TooOld),
                     }
@@ -447,6 +458,7 @@ mod tests {
             prop_assert_eq!(total.failed, failures);
             prop_assert_eq!(total.failures.len() as u64, failures.min(FAILURES_LISTED as u64));
             prop_assert_eq!(total.ledger.lines_delivered, lines);
+            prop_assert_eq!(total.standard_executions.len() as u64, standard.min(FAILURES_LISTED as u64));
         }
     }
 }
