@@ -18,7 +18,8 @@ differs from AWS.
   (gzip) are read and each row becomes an item named by the manifest's `fileSchema`, every value text, as AWS gives
   them.
 - ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` with each
-  child's input and output, as AWS's result files have them.
+  child's `Status` and `Output` (a JSON string), as AWS's result files have them (AWS adds the input, names and
+  times, which elbship does not read).
 - RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again under the same ARN with the same input.
   AWS re-runs only the failed or unstarted children of a Map Run; here every batch runs again, and elbship's claims
   and checkpoints make the finished objects ship nothing.
