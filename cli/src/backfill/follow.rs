@@ -130,7 +130,16 @@ async fn standard_executions_succeed(sfn: &aws_sdk_sfn::Client, summary: &Summar
         let name = arn.rsplit(':').next().unwrap_or(arn);
         let described = loop {
             match sfn.describe_execution().execution_arn(arn).send().await {
-                Ok(d) if d.status() == &ExecutionStatus::Running => tokio::time::sleep(poll).await,
+                Ok(d) if d.status() == &ExecutionStatus::Running => {
+                    // Ctrl-C still detaches (once listened for, SIGINT no longer ends the process by itself).
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {
+                            println!("detached; {name} goes on: elbship status shows it");
+                            return false;
+                        }
+                        () = tokio::time::sleep(poll) => {}
+                    }
+                }
                 other => break other,
             }
         };
