@@ -20,6 +20,8 @@ differs from AWS.
 - ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` with each
   child's `Status` and `Output` (a JSON string), as AWS's result files have them (AWS adds the input, names and
   times, which elbship does not read).
+- ListExecutions of a Map Run (`mapRunArn`) answers an empty list: moto runs the children inline, not as
+  executions (moto would fail the call).
 - RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again under the same ARN with the same input.
   AWS re-runs only the failed or unstarted children of a Map Run; here every batch runs again, and elbship's claims
   and checkpoints make the finished objects ship nothing.
@@ -270,3 +272,16 @@ def _transformer_with_manifest(input_type):
 
 
 item_reader_decl.resource_output_transformer_for = _transformer_with_manifest
+
+
+_list_executions = StepFunctionResponse.list_executions
+
+
+def _list_executions_of_map_runs(self):
+    """A Map Run's children: none to list, since moto runs them inline (AWS lists each child execution)."""
+    if self._get_param("mapRunArn"):
+        return ActionResult({"executions": []})
+    return _list_executions(self)
+
+
+StepFunctionResponse.list_executions = _list_executions_of_map_runs

@@ -1,7 +1,8 @@
 //! Following a backfill: a progress bar fed by its Map Run's item counts (succeeded, failed, pending), throughput
 //! and ETA; Ctrl-C detaches and leaves it running. At the end, its summary, each failure with the command that
-//! finishes it, or the redrive command when its Map Run failed.
+//! finishes it, or, when its Map Run failed, its failed batches ([`super::children`]) and the redrive command.
 
+use super::children::{describe, failed_children};
 use anyhow::{Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
 use elbship_core::backfill::batch::Summary;
@@ -20,7 +21,8 @@ pub async fn follow(sfn: &aws_sdk_sfn::Client, arn: &str, poll: Duration) -> Res
     tokio::pin!(ctrl_c);
     loop {
         let execution = sfn.describe_execution().execution_arn(arn).send().await.context("DescribeExecution")?;
-        let counts = map_run_counts(sfn, arn).await?;
+        let run = map_run(sfn, arn).await?;
+        let counts = run.as_ref().and_then(|(_, c)| *c);
         if let Some(c) = counts {
             bar.set_length(c.total);
             bar.set_position(c.succeeded + c.failed);
@@ -34,7 +36,8 @@ pub async fn follow(sfn: &aws_sdk_sfn::Client, arn: &str, poll: Duration) -> Res
                     c.total, c.succeeded, c.failed, c.pending
                 );
             }
-            return Ok(ended(sfn, &execution, arn, poll).await);
+            let run_arn = run.map(|(a, _)| a);
+            return Ok(ended(sfn, &execution, arn, run_arn.as_deref(), poll).await);
         }
         tokio::select! {
             _ = &mut ctrl_c => {
@@ -56,19 +59,24 @@ struct Counts {
     running: u64,
 }
 
-async fn map_run_counts(sfn: &aws_sdk_sfn::Client, arn: &str) -> Result<Option<Counts>> {
+/// The backfill's Map Run and its item counts, once it has one.
+async fn map_run(sfn: &aws_sdk_sfn::Client, arn: &str) -> Result<Option<(String, Option<Counts>)>> {
     let runs = sfn.list_map_runs().execution_arn(arn).send().await.context("ListMapRuns")?;
     let Some(run) = runs.map_runs().first() else { return Ok(None) };
-    let described = sfn.describe_map_run().map_run_arn(run.map_run_arn()).send().await.context("DescribeMapRun")?;
-    let Some(items) = described.item_counts() else { return Ok(None) };
+    let run_arn = run.map_run_arn().to_string();
+    let described = sfn.describe_map_run().map_run_arn(&run_arn).send().await.context("DescribeMapRun")?;
+    let Some(items) = described.item_counts() else { return Ok(Some((run_arn, None))) };
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
-    Ok(Some(Counts {
-        total: n(items.total()),
-        succeeded: n(items.succeeded()),
-        failed: n(items.failed() + items.timed_out() + items.aborted()),
-        pending: n(items.pending()),
-        running: n(items.running()),
-    }))
+    Ok(Some((
+        run_arn,
+        Some(Counts {
+            total: n(items.total()),
+            succeeded: n(items.succeeded()),
+            failed: n(items.failed() + items.timed_out() + items.aborted()),
+            pending: n(items.pending()),
+            running: n(items.running()),
+        }),
+    )))
 }
 
 /// Prints how the backfill ended; whether it proved every object.
@@ -76,6 +84,7 @@ async fn ended(
     sfn: &aws_sdk_sfn::Client,
     execution: &aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
     arn: &str,
+    map_run_arn: Option<&str>,
     poll: Duration,
 ) -> bool {
     let bucket = execution
@@ -110,6 +119,12 @@ async fn ended(
         }
     }
     println!("backfill {status}: {error}: {cause}");
+    if let Some(run) = map_run_arn {
+        match failed_children(sfn, run).await {
+            Ok(children) => children.iter().for_each(|c| println!("{}", describe(c))),
+            Err(e) => println!("(the failed batches could not be read: {e:#})"),
+        }
+    }
     println!("finish it (only what failed runs again): elbship backfill --redrive {arn}");
     false
 }

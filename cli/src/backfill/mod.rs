@@ -8,6 +8,7 @@
 //! `--follow EXECUTION` reattaches, `--redrive EXECUTION` finishes a failed one. `--inventory` reads the objects from
 //! an S3 Inventory list instead of the listing.
 
+mod children;
 mod follow;
 
 use crate::ship::parse_url;

@@ -265,6 +265,7 @@ async fn a_backfill_whose_batches_are_throttled_fails_and_a_redrive_finishes_it_
     let redrive = failed.lines().find_map(|l| l.split_once("elbship backfill --redrive ").map(|(_, arn)| arn.trim()));
     let arn = redrive.unwrap_or_else(|| panic!("the redrive command is printed:\n{failed}")).to_string();
     assert!(failed.contains("States.ExceedToleratedFailureThreshold"), "{failed}");
+    assert!(!failed.contains("could not be read"), "the Map Run's children are listed (none locally): {failed}");
 
     let (ok, redriven) = run_cli(&["backfill", "--redrive", &arn, "--poll-seconds", "0.5"]);
     assert!(ok, "{redriven}");
