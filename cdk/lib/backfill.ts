@@ -3,15 +3,15 @@
  * of a prefix, batches of objects shipped by the object function, the children's results written to the staging
  * bucket, and a summary. Started once per backfill by `elbship backfill`.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { IBucket } from 'aws-cdk-lib/aws-s3';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { definedStateMachine } from './workflow';
 import { Construct } from 'constructs';
 
 export const BACKFILL_DEFINITION_FILE = path.join(__dirname, '..', '..', 'statemachine', 'elbship-backfill.asl.json');
@@ -36,18 +36,18 @@ export class Backfill extends Construct {
 
   constructor(scope: Construct, id: string, props: BackfillProps) {
     super(scope, id);
-    const logs = new LogGroup(this, 'logs', { retention: props.logRetention, encryptionKey: props.logKey, removalPolicy: RemovalPolicy.RETAIN });
-    this.stateMachine = new StateMachine(this, 'backfill-state-machine', {
-      stateMachineType: StateMachineType.STANDARD,
+    this.stateMachine = definedStateMachine(this, 'backfill-state-machine', 'logs', {
+      type: StateMachineType.STANDARD,
       comment: 'elbship backfill: a Distributed Map ships the ELB logs already under a prefix, in batches, and sums them up',
-      definitionBody: DefinitionBody.fromString(fs.readFileSync(BACKFILL_DEFINITION_FILE, 'utf8')),
-      definitionSubstitutions: {
+      file: BACKFILL_DEFINITION_FILE,
+      substitutions: {
         ObjectFunctionArn: props.object.functionArn,
         StagingBucket: props.staging.bucketName,
         ResultPrefix: `${props.stagingPrefix}${BACKFILL_RESULTS}`,
       },
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: props.tracing,
+      logRetention: props.logRetention,
+      logKey: props.logKey,
+      tracing: props.tracing,
     });
     const sm = this.stateMachine;
     props.object.grantInvoke(sm);

@@ -32,23 +32,17 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
-    const logs = new LogGroup(this, 'logs', {
-      retention: props.logRetention,
-      encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.stateMachine = new StateMachine(this, 'state-machine', {
-      stateMachineType: StateMachineType.STANDARD,
+    const logging = { logRetention: props.logRetention, logKey: props.logKey, tracing: props.tracing };
+    this.stateMachine = definedStateMachine(this, 'state-machine', 'logs', {
+      ...logging,
+      type: StateMachineType.STANDARD,
       comment: 'elbship: one ELB log object from S3 to CloudWatch Logs, every line accounted for',
-      // Inline, so the template itself carries the definition (the local stack runs it from there).
-      definitionBody: DefinitionBody.fromString(fs.readFileSync(DEFINITION_FILE, 'utf8')),
-      definitionSubstitutions: {
+      file: DEFINITION_FILE,
+      substitutions: {
         PlanFunctionArn: props.plan.functionArn,
         ShipFunctionArn: props.ship.functionArn,
         VerifyFunctionArn: props.verify.functionArn,
       },
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: props.tracing,
     });
     for (const fn of [props.plan, props.ship, props.verify]) {
       fn.grantInvoke(this.stateMachine);
@@ -56,20 +50,48 @@ export class Workflow extends Construct {
     // Express executions are visible in the console only through their logs: every one is logged, with its input
     // and output (the verified ledger), to a log group of the Infrequent Access class (half the ingestion price;
     // the console and Logs Insights read it).
-    const expressLogs = new LogGroup(this, 'express-logs', {
-      retention: props.logRetention,
-      encryptionKey: props.logKey,
-      logGroupClass: LogGroupClass.INFREQUENT_ACCESS,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.expressStateMachine = new StateMachine(this, 'express-state-machine', {
-      stateMachineType: StateMachineType.EXPRESS,
+    this.expressStateMachine = definedStateMachine(this, 'express-state-machine', 'express-logs', {
+      ...logging,
+      type: StateMachineType.EXPRESS,
       comment: 'elbship, Express route: one small ELB log object in one call; what it cannot finish goes Standard',
-      definitionBody: DefinitionBody.fromString(fs.readFileSync(EXPRESS_DEFINITION_FILE, 'utf8')),
-      definitionSubstitutions: { ObjectFunctionArn: props.object.functionArn },
-      logs: { destination: expressLogs, level: LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: props.tracing,
+      file: EXPRESS_DEFINITION_FILE,
+      substitutions: { ObjectFunctionArn: props.object.functionArn },
+      includeExecutionData: true,
+      logGroupClass: LogGroupClass.INFREQUENT_ACCESS,
     });
     props.object.grantInvoke(this.expressStateMachine);
   }
+}
+
+/** A state machine as one of elbship's definition files deploys it. */
+export interface DefinedStateMachineProps {
+  readonly type: StateMachineType;
+  readonly comment: string;
+  /** The `statemachine/` file: inline, so the template itself carries the definition (the local stack runs it). */
+  readonly file: string;
+  readonly substitutions: Record<string, string>;
+  readonly logRetention: RetentionDays;
+  readonly logKey?: IKey;
+  readonly tracing: boolean;
+  /** Log each execution's input and output too (default false). */
+  readonly includeExecutionData?: boolean;
+  readonly logGroupClass?: LogGroupClass;
+}
+
+/** The state machine `id`, every event of its executions logged to its own log group `logsId`, kept on delete. */
+export function definedStateMachine(scope: Construct, id: string, logsId: string, p: DefinedStateMachineProps): StateMachine {
+  const logs = new LogGroup(scope, logsId, {
+    retention: p.logRetention,
+    encryptionKey: p.logKey,
+    logGroupClass: p.logGroupClass,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  return new StateMachine(scope, id, {
+    stateMachineType: p.type,
+    comment: p.comment,
+    definitionBody: DefinitionBody.fromString(fs.readFileSync(p.file, 'utf8')),
+    definitionSubstitutions: p.substitutions,
+    logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: p.includeExecutionData ?? false },
+    tracingEnabled: p.tracing,
+  });
 }
