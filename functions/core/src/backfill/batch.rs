@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 
 /// Failures listed by name in a summary; the rest are counted (a summary must fit in an execution's output).
 pub const FAILURES_LISTED: usize = 25;
+/// Characters of a failure's cause kept in a summary: 25 of them stay well inside the 32,768 characters Step
+/// Functions keeps of a failed execution's cause, which carries the summary (`BackfillIncomplete`).
+pub const CAUSE_CHARS: usize = 400;
 
 /// One object as the Map's S3 ItemReader gives it: from the listing (ListObjectsV2's `Contents`: `Key`, `Size`,
 /// `Etag`), or a row of an S3 Inventory list (`Bucket`, `Key` URL-encoded as inventory CSV files write it, `Size`
@@ -236,10 +239,14 @@ impl Summary {
         }
     }
 
-    /// Counts a failed object, listing it while fewer than [`FAILURES_LISTED`] are.
-    pub fn fail(&mut self, failure: Failure) {
+    /// Counts a failed object, listing it (its cause cut to [`CAUSE_CHARS`]) while fewer than [`FAILURES_LISTED`] are.
+    pub fn fail(&mut self, mut failure: Failure) {
         self.failed += 1;
         if self.failures.len() < FAILURES_LISTED {
+            if let Some((cut, _)) = failure.cause.char_indices().nth(CAUSE_CHARS) {
+                failure.cause.truncate(cut);
+                failure.cause.push('…');
+            }
             self.failures.push(failure);
         }
     }
@@ -427,6 +434,27 @@ mod tests {
         assert!(report.contains("FAILED c: NotGzip (c); handed to Standard execution 1; finish it: elbship ship s3://logs/c --retry-failed"), "{report}");
         let v = serde_json::to_value(&s).unwrap_or_default();
         assert_eq!(serde_json::from_value::<Summary>(v).ok(), Some(s));
+    }
+
+    #[test]
+    fn a_summary_of_the_longest_failures_fits_in_a_cause() {
+        let mut s = Summary::default();
+        for i in 0..100 {
+            let cause = "é".repeat(5_000);
+            s.record(
+                &format!("AWSLogs/{}/{i}", "k".repeat(300)),
+                &ObjectOutcome::Escalated {
+                    execution_arn: "arn:aws:states:us-east-1:123456789012:execution:elbship:".to_string()
+                        + &"n".repeat(80),
+                    error: "ObjectIncomplete".into(),
+                    cause,
+                },
+            );
+        }
+        let text = serde_json::to_string(&s).unwrap_or_default();
+        assert!(text.chars().count() < 32_768, "{}", text.len());
+        assert_eq!((s.failed, s.failures.len()), (100, FAILURES_LISTED));
+        assert_eq!(s.failures[0].cause.chars().count(), CAUSE_CHARS + 1);
     }
 
     proptest! {
