@@ -14,7 +14,7 @@ pub const FAILED_CHILDREN_READ: i32 = 10;
 pub struct FailedChild {
     /// The child execution's name.
     pub name: String,
-    /// Its error and cause.
+    /// Its error name.
     pub error: String,
     /// Its cause.
     pub cause: String,

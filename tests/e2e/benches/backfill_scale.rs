@@ -5,7 +5,7 @@
 //! unless every object is verified with every line delivered.
 
 use elbship_core::synth::alb_log;
-use elbship_e2e::{gzip, key, now_ms, router, run_cli, unique, Stack};
+use elbship_e2e::{enforce_aws_rates, gzip, key, now_ms, put_all, router, run_cli, unique, Stack};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,23 +27,16 @@ async fn main() {
         "backfill: {count} objects of {} bytes ({lines} lines) from {LOAD_BALANCERS} load balancers, 2 days old",
         bytes.len()
     );
-    let mut uploads = tokio::task::JoinSet::new();
-    for i in 0..count {
-        let (stack, bytes) = (stack.clone(), bytes.clone());
-        // Five minutes apart per load balancer, as ELB writes them.
-        let end = now - 2 * day + (i / LOAD_BALANCERS) as i64 * 300_000 % day;
-        let k = key("alb_access", &format!("{run}-{}", i % LOAD_BALANCERS), end, &format!("b{i}"));
-        uploads.spawn(async move { stack.put(&k, bytes).await });
-        if uploads.len() >= 32 {
-            uploads.join_next().await;
-        }
-    }
-    while uploads.join_next().await.is_some() {}
+    let uploads = (0..count)
+        .map(|i| {
+            // Five minutes apart per load balancer, as ELB writes them.
+            let end = now - 2 * day + (i / LOAD_BALANCERS) as i64 * 300_000 % day;
+            (key("alb_access", &format!("{run}-{}", i % LOAD_BALANCERS), end, &format!("b{i}")), bytes.clone())
+        })
+        .collect();
+    put_all(&stack, uploads).await;
 
-    let rates = json!({"rates": {
-        "logs:CreateLogGroup": [5, 5], "logs:DescribeLogGroups": [5, 5], "logs:CreateLogStream": [50, 50],
-        "logs:PutLogEvents": [5000, 5000], "states:StartExecution": [150, 800]}});
-    router("POST", "/_elbship/quotas", &rates);
+    enforce_aws_rates();
     router("DELETE", "/_elbship/calls", &json!({}));
     let prefix = format!("s3://{}/prefix.with.dots/AWSLogs/", stack.bucket);
     // The quota flag sets the Map's MaxConcurrency (half the quota at 10 calls/s per child): here, what two cores hold.

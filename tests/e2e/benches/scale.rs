@@ -7,7 +7,7 @@
 
 use elbship_core::job::ObjectRef;
 use elbship_core::synth::alb_log;
-use elbship_e2e::{gzip, key, now_ms, router, unique, Finished, Stack};
+use elbship_e2e::{enforce_aws_rates, gzip, key, now_ms, put_all, router, unique, Finished, Stack};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,26 +34,15 @@ async fn main() {
         "make scale: {count} objects of {} bytes from {LOAD_BALANCERS} load balancers within a minute",
         bytes.len()
     );
-    let mut uploads = tokio::task::JoinSet::new();
-    let mut objects: Vec<(usize, ObjectRef)> = Vec::with_capacity(count);
-    for i in 0..count {
-        let (stack, bytes) = (stack.clone(), bytes.clone());
-        let k = key("alb_access", &format!("{run}-{}", i % LOAD_BALANCERS), now - 300_000, &format!("n{i}"));
-        uploads.spawn(async move { (i, stack.put(&k, bytes).await) });
-        if uploads.len() >= 32 {
-            objects.extend(uploads.join_next().await.and_then(Result::ok));
-        }
-    }
-    while let Some(o) = uploads.join_next().await {
-        objects.extend(o.ok());
-    }
-    objects.sort_by_key(|(i, _)| *i);
-    let objects: Vec<ObjectRef> = objects.into_iter().map(|(_, o)| o).collect();
+    let uploads = (0..count)
+        .map(|i| {
+            let k = key("alb_access", &format!("{run}-{}", i % LOAD_BALANCERS), now - 300_000, &format!("n{i}"));
+            (k, bytes.clone())
+        })
+        .collect();
+    let objects = put_all(&stack, uploads).await;
 
-    let rates = json!({"rates": {
-        "logs:CreateLogGroup": [5, 5], "logs:DescribeLogGroups": [5, 5], "logs:CreateLogStream": [50, 50],
-        "logs:PutLogEvents": [5000, 5000], "states:StartExecution": [150, 800]}});
-    router("POST", "/_elbship/quotas", &rates);
+    enforce_aws_rates();
     router("DELETE", "/_elbship/calls", &json!({}));
     let t0 = Instant::now();
     let pace = Duration::from_secs_f64(60.0 / count as f64);

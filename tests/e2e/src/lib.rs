@@ -279,6 +279,33 @@ pub fn run_cli(args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// Uploads every `(key, bytes)` to the log bucket, 32 at once; the objects in the order given.
+pub async fn put_all(stack: &std::sync::Arc<Stack>, objects: Vec<(String, Vec<u8>)>) -> Vec<ObjectRef> {
+    let mut uploads = tokio::task::JoinSet::new();
+    let mut out: Vec<(usize, ObjectRef)> = Vec::with_capacity(objects.len());
+    for (i, (k, bytes)) in objects.into_iter().enumerate() {
+        let stack = stack.clone();
+        uploads.spawn(async move { (i, stack.put(&k, bytes).await) });
+        if uploads.len() >= 32 {
+            out.extend(uploads.join_next().await.and_then(Result::ok));
+        }
+    }
+    while let Some(o) = uploads.join_next().await {
+        out.extend(o.ok());
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Makes the router enforce AWS's per-API rates (requests per second, burst) for `make scale`: CreateLogGroup and
+/// DescribeLogGroups 5, CreateLogStream 50, PutLogEvents 5,000, StartExecution a bucket of 800 refilled at 150.
+pub fn enforce_aws_rates() {
+    let rates = serde_json::json!({"rates": {
+        "logs:CreateLogGroup": [5, 5], "logs:DescribeLogGroups": [5, 5], "logs:CreateLogStream": [50, 50],
+        "logs:PutLogEvents": [5000, 5000], "states:StartExecution": [150, 800]}});
+    router("POST", "/_elbship/quotas", &rates);
+}
+
 /// Drops the router's fault rules whose match contains `matching` (a test's own load balancer).
 pub fn clear_faults(matching: &str) -> serde_json::Value {
     router("DELETE", "/_elbship/faults", &serde_json::json!({ "match": matching }))
