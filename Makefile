@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help build test unit cdk synth e2e lint fmt bench scale example demo deps local-up local-down
+.PHONY: help build test unit cdk validate synth e2e lint fmt bench scale example demo deps local-up local-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,13 +15,16 @@ lint: ## cargo fmt --check and clippy -D warnings
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test: lint unit cdk e2e ## Everything CI runs: lint, unit and integration tests, CDK tests, end-to-end tests on the local stack
+test: lint unit cdk validate e2e ## Everything CI runs: lint, unit and integration tests, CDK tests, AWS's validators, end-to-end tests on the local stack
 
 unit: ## Unit and integration tests (no AWS stand-ins needed)
 	$(CARGO) test --workspace --exclude elbship-e2e
 
 cdk: deps ## The CDK app: type check, assertion, snapshot and cdk-nag tests (no AWS account, no bundling)
 	cd cdk && npx tsc && npx jest --ci
+
+validate: deps ## What AWS would refuse at deploy, offline: asl-validator on every definition, cfn-lint on the template
+	python3 tests/validate/offline.py
 
 synth: deps ## cdk synth with bundling: builds the four functions for arm64 with cargo-lambda
 	cd cdk && npx cdk synth --quiet

@@ -69,15 +69,22 @@ export class Backfill extends Construct {
         resources: [Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: props.inventoryBucketName, resourceName: '*' })],
       }));
     }
-    // A Distributed Map starts its children as executions of its own state machine. A separate policy, so that
-    // the state machine's ARN can be named without a cycle.
-    const executions = Stack.of(this).formatArn({
-      service: 'states', resource: 'execution', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${sm.stateMachineName}:*`,
+    // A Distributed Map starts its children as executions of its own state machine, named
+    // `execution:<state machine>/<map run label>:<id>`, and a redrive of the backfill redrives the failed ones with
+    // this role (AWS's "IAM policies for using Distributed Map states"; what CDK grants the Distributed Maps it
+    // builds itself, which `DefinitionBody.fromString` does not). A separate policy, so that the state machine's
+    // ARN can be named without a cycle.
+    const execution = (resourceName: string) => Stack.of(this).formatArn({
+      service: 'states', resource: 'execution', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName,
     });
     const children = new Policy(this, 'map-runs', {
       statements: [
         new PolicyStatement({ actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }),
-        new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }),
+        new PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [execution(`${sm.stateMachineName}:*`), execution(`${sm.stateMachineName}/*:*`)],
+        }),
+        new PolicyStatement({ actions: ['states:RedriveExecution'], resources: [execution(`${sm.stateMachineName}/*:*`)] }),
       ],
     });
     children.attachToRole(sm.role);

@@ -55,6 +55,31 @@ export class LogBuckets extends Construct {
       actions: ['s3:PutObject'],
       resources: [logs],
     }));
+    // NLB access logs are delivered by the log delivery service (NLB user guide, "Access logs for your Network Load
+    // Balancer"): it reads the bucket's ACL and writes with the bucket-owner-full-control ACL, for this account's
+    // load balancers only.
+    bucket.addToResourcePolicy(new PolicyStatement({
+      sid: 'NlbLogDeliveryWrite',
+      effect: Effect.ALLOW,
+      principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [logs],
+      conditions: {
+        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:*:${stack.account}:*` },
+      },
+    }));
+    bucket.addToResourcePolicy(new PolicyStatement({
+      sid: 'NlbLogDeliveryAclCheck',
+      effect: Effect.ALLOW,
+      principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],
+      actions: ['s3:GetBucketAcl'],
+      resources: [bucket.bucketArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:*:${stack.account}:*` },
+      },
+    }));
     const legacy = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).elbv2Account;
     if (legacy) {
       bucket.addToResourcePolicy(new PolicyStatement({

@@ -5,10 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, LogGroupClass, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
@@ -48,8 +48,8 @@ export class Workflow extends Construct {
       fn.grantInvoke(this.stateMachine);
     }
     // Express executions are visible in the console only through their logs: every one is logged, with its input
-    // and output (the verified ledger), to a log group of the Infrequent Access class (half the ingestion price;
-    // the console and Logs Insights read it).
+    // and output (the verified ledger). The group is of the Standard class: AWS documents no other class as a Step
+    // Functions log destination (Infrequent Access would halve the price, and might be refused at create).
     this.expressStateMachine = definedStateMachine(this, 'express-state-machine', 'express-logs', {
       ...logging,
       type: StateMachineType.EXPRESS,
@@ -57,7 +57,6 @@ export class Workflow extends Construct {
       file: EXPRESS_DEFINITION_FILE,
       substitutions: { ObjectFunctionArn: props.object.functionArn },
       includeExecutionData: true,
-      logGroupClass: LogGroupClass.INFREQUENT_ACCESS,
     });
     props.object.grantInvoke(this.expressStateMachine);
   }
@@ -75,15 +74,30 @@ export interface DefinedStateMachineProps {
   readonly tracing: boolean;
   /** Log each execution's input and output too (default false). */
   readonly includeExecutionData?: boolean;
-  readonly logGroupClass?: LogGroupClass;
+}
+
+/** Where Step Functions' log groups go: under `/aws/vendedlogs/`, a delivery needs no entry in the account's shared
+ * CloudWatch Logs resource policy (5,120 characters, which busy accounts fill: "Invalid Logging Configuration"). */
+export const STATE_MACHINE_LOG_PREFIX = '/aws/vendedlogs/states/';
+
+/**
+ * The log group name of one state machine: `/aws/vendedlogs/states/{construct path}-{stack id}`, where the stack id is
+ * the first part of the stack's own UUID. The groups are kept when the stack is deleted, so a name without it would
+ * make a redeploy of the same stack fail ("already exists").
+ */
+export function stateMachineLogGroupName(scope: Construct, logsId: string): string {
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  const shortId = Fn.select(0, Fn.split('-', stackUuid));
+  const path = Names.uniqueResourceName(scope, { maxLength: 160, separator: '-' });
+  return `${STATE_MACHINE_LOG_PREFIX}${Stack.of(scope).stackName}/${path}-${logsId}-${shortId}`;
 }
 
 /** The state machine `id`, every event of its executions logged to its own log group `logsId`, kept on delete. */
 export function definedStateMachine(scope: Construct, id: string, logsId: string, p: DefinedStateMachineProps): StateMachine {
   const logs = new LogGroup(scope, logsId, {
+    logGroupName: stateMachineLogGroupName(scope, logsId),
     retention: p.logRetention,
     encryptionKey: p.logKey,
-    logGroupClass: p.logGroupClass,
     removalPolicy: RemovalPolicy.RETAIN,
   });
   return new StateMachine(scope, id, {

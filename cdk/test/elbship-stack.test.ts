@@ -64,7 +64,10 @@ describe('the elbship stack', () => {
     expect(Object.keys(express.Properties.DefinitionSubstitutions)).toEqual(['ObjectFunctionArn']);
     // Every Express execution is logged with its data (the console shows it, and its verified ledger, from there).
     expect(express.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupClass: 'INFREQUENT_ACCESS', RetentionInDays: 30 });
+    // Standard class: AWS documents no other class as a Step Functions log destination.
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup')) as any[]) {
+      expect(group.Properties.LogGroupClass).toBeUndefined();
+    }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ELBSHIP_EXPRESS_MAX_BYTES: '4MiB', ELBSHIP_EXPRESS_STATE_MACHINE_ARN: Match.anyValue() }) },
     });
@@ -75,6 +78,21 @@ describe('the elbship stack', () => {
       expect(v['Fn::GetAtt'][1]).toBe('Arn');
     }
     expect(sm.Properties.LoggingConfiguration.Level).toBe('ALL');
+  });
+
+  test('state machine log groups are under /aws/vendedlogs/states/, named with the stack id so a redeploy never collides', () => {
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as any[];
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    const names = machines.map((m) => {
+      const ref = m.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+      return JSON.stringify(groups[ref].Properties.LogGroupName);
+    });
+    expect(names).toHaveLength(3);
+    expect(new Set(names).size).toBe(3);
+    for (const name of names) {
+      expect(name).toContain('/aws/vendedlogs/states/');
+      expect(name).toContain('AWS::StackId'); // the stack's own UUID: a new stack, a new name
+    }
   });
 
   test('the backfill state machine: a Distributed Map over the listing, batched, no failure tolerated, results to staging', () => {
@@ -95,8 +113,17 @@ describe('the elbship stack', () => {
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(id.replace(/[0-9A-F]{8}$/, '')))
       .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [].concat(st.Action)));
     expect(actions).toEqual(expect.arrayContaining([
-      'states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 's3:ListBucket', 's3:PutObject', 'lambda:InvokeFunction',
+      'states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution', 's3:ListBucket', 's3:PutObject', 'lambda:InvokeFunction',
     ]));
+    // The children are `execution:<name>/<map run label>:<id>`: describe, stop and redrive must name that shape.
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement) as any[];
+    const childArn = (st: any) => JSON.stringify(st.Resource).includes('/*:*');
+    const redrive = statements.find((st) => [].concat(st.Action).includes('states:RedriveExecution' as never));
+    expect(redrive && childArn(redrive)).toBe(true);
+    const describe = statements.find((st) => [].concat(st.Action).includes('states:DescribeExecution' as never) && childArn(st));
+    expect(describe).toBeDefined();
+    // The ResultWriter writes compact JSON Lines, so the summary streams them.
+    expect(map.ResultWriter.WriterConfig).toEqual({ Transformation: 'COMPACT', OutputType: 'JSONL' });
     template.hasOutput('BackfillStateMachineArn', {});
     // Without an inventory bucket, the backfill reads no inventory.
     expect(JSON.stringify(policies)).not.toContain('inventory');
@@ -110,7 +137,9 @@ describe('the elbship stack', () => {
     const definition = JSON.parse(fs.readFileSync(BACKFILL_DEFINITION_FILE, 'utf8'));
     const { ItemReader: listing, Comment: _a, ...objects } = definition.States.ShipObjects;
     const { ItemReader: inventory, Comment: _b, ...rows } = definition.States.ShipInventory;
-    expect(rows).toEqual(objects);
+    // The same Map but for its reader and its state names, which AWS wants unique in the whole state machine.
+    const renamed = JSON.parse(JSON.stringify(rows).replace(/ShipInventoryBatch/g, 'ShipBatch'));
+    expect(renamed).toEqual(objects);
     expect(inventory.ReaderConfig.InputType).toBe('MANIFEST');
     expect(listing.Resource).toBe('arn:aws:states:::s3:listObjectsV2');
   });
@@ -139,6 +168,14 @@ describe('the elbship stack', () => {
             Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
             Action: 's3:PutObject',
           }),
+          // NLB access logs: the log delivery service writes with bucket-owner-full-control, after reading the ACL.
+          Match.objectLike({
+            Sid: 'NlbLogDeliveryWrite',
+            Principal: { Service: 'delivery.logs.amazonaws.com' },
+            Action: 's3:PutObject',
+            Condition: Match.objectLike({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': '111122223333' } }),
+          }),
+          Match.objectLike({ Sid: 'NlbLogDeliveryAclCheck', Principal: { Service: 'delivery.logs.amazonaws.com' }, Action: 's3:GetBucketAcl' }),
           Match.objectLike({ Sid: 'ElbLogDeliveryLegacyRegion', Principal: { AWS: Match.anyValue() } }),
         ]),
       },

@@ -4,6 +4,8 @@ Imported by moto_server.py before the server starts. Each patch is the smallest 
 machine (statemachine/elbship-backfill.asl.json) run as AWS runs it; README, "The local stack", lists what still
 differs from AWS.
 
+- State names: AWS refuses a definition that uses a name twice anywhere (`DUPLICATE_STATE_NAME`, Map
+  ItemProcessors included); moto runs it. Refused here before moto parses it.
 - ItemBatcher: moto's grammar has no `ItemBatcher`. The field is taken out of the definition before moto parses it
   and kept by Map state name; the Distributed Map then groups the items it read into batches of
   `MaxItemsPerBatch` (and `MaxInputBytesPerBatch`), each child getting `{"Items": [...], "BatchInput": {...}}`
@@ -17,9 +19,11 @@ differs from AWS.
 - An S3 Inventory manifest as the ItemReader (`"InputType": "MANIFEST"`, which moto does not know): its CSV lists
   (gzip) are read and each row becomes an item named by the manifest's `fileSchema`, every value text, as AWS gives
   them.
-- ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` with each
-  child's `Status` and `Output` (a JSON string), as AWS's result files have them (AWS adds the input, names and
-  times, which elbship does not read).
+- ResultWriter writes the children's results (moto writes an empty manifest): one `SUCCEEDED_0.json` in the shape
+  the state's `WriterConfig` asks for (moto's grammar has no `WriterConfig`: it is taken out before parsing, checked
+  and kept by Map state name, like `ItemBatcher`): `COMPACT` writes each child's output, otherwise its record with
+  `Status` and `Output` (a JSON string); `JSONL` a line each, otherwise a JSON array. (AWS's records add the input,
+  names and times, which elbship does not read.)
 - ListExecutions of a Map Run (`mapRunArn`) answers an empty list: moto runs the children inline, not as
   executions (moto would fail the call).
 - RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again under the same ARN with the same input.
@@ -60,7 +64,9 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import ActionResult, StepFunctionResponse
 
 _batchers = {}  # Map state name -> its ItemBatcher
+_writer_configs = {}  # Map state name -> its ResultWriter's WriterConfig
 _lock = threading.Lock()
+_running = threading.local()  # the Map state this thread evaluates (its ResultWriter runs in the same thread)
 
 
 def _strip_batchers(states):
@@ -70,6 +76,11 @@ def _strip_batchers(states):
             if batcher is not None:
                 with _lock:
                     _batchers[name] = batcher
+            writer_config = (state.get("ResultWriter") or {}).pop("WriterConfig", None)
+            if writer_config is not None:
+                _check_writer_config(name, writer_config)
+                with _lock:
+                    _writer_configs[name] = writer_config
             # moto's grammar refuses the integer 0 here; 0 is also the default (no failure tolerated).
             if state.get("ToleratedFailurePercentage") == 0:
                 del state["ToleratedFailurePercentage"]
@@ -79,11 +90,33 @@ def _strip_batchers(states):
             _strip_batchers(branch.get("States", {}))
 
 
+def _check_writer_config(name, config):
+    """Refuses what AWS refuses in a WriterConfig (its two fields and their values), so a typo fails here too."""
+    allowed = {"Transformation": {"NONE", "COMPACT", "FLATTEN"}, "OutputType": {"JSON", "JSONL"}}
+    for key, value in config.items():
+        if key not in allowed or value not in allowed[key]:
+            raise ValueError(f"Map state {name!r}: WriterConfig {key}={value!r} is not valid")
+
+
 _parse = asl_parser.AmazonStateLanguageParser.parse
+
+
+def _state_names(states):
+    for name, state in states.items():
+        yield name
+        processor = state.get("ItemProcessor") or state.get("Iterator") or {}
+        yield from _state_names(processor.get("States", {}))
+        for branch in state.get("Branches", []):
+            yield from _state_names(branch.get("States", {}))
 
 
 def _parse_without_batchers(definition):
     doc = json.loads(definition)
+    seen = set()
+    for name in _state_names(doc.get("States", {})):
+        if name in seen:  # AWS: names are unique in the whole state machine, every ItemProcessor included
+            raise ValueError(f"Invalid State Machine Definition: 'DUPLICATE_STATE_NAME at /States: {name}'")
+        seen.add(name)
     _strip_batchers(doc.get("States", {}))
     return _parse(json.dumps(doc))
 
@@ -132,6 +165,7 @@ _map_run = dmap.DistributedIterationComponent._map_run
 
 
 def _map_run_batched(self, env, eval_input):
+    _running.state_name = eval_input.state_name
     with _lock:
         batcher = _batchers.get(eval_input.state_name)
     if batcher is not None:
@@ -189,16 +223,33 @@ def _write_results(env, resource_runtime_part, state_credentials):
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     base = prefix + record.map_run_arn.split(":")[-1] + "/"
-    rows = [{"Status": "SUCCEEDED", "Output": json.dumps(r, separators=(",", ":"))} for r in results]
-    s3.put_object(Bucket=parameters["Bucket"], Key=base + "SUCCEEDED_0.json", Body=json.dumps(rows).encode())
+    with _lock:
+        config = dict(_writer_configs.get(getattr(_running, "state_name", None), {}))
+    name, body = _result_file(results, record.map_run_arn, config)
+    key = base + name
+    s3.put_object(Bucket=parameters["Bucket"], Key=key, Body=body)
     manifest = {
         "DestinationBucket": parameters["Bucket"],
         "MapRunArn": record.map_run_arn,
-        "ResultFiles": {"FAILED": [], "PENDING": [], "SUCCEEDED": [{"Key": base + "SUCCEEDED_0.json"}]},
+        "ResultFiles": {"FAILED": [], "PENDING": [], "SUCCEEDED": [{"Key": key, "Size": len(body)}]},
     }
     s3.put_object(Bucket=parameters["Bucket"], Key=base + "manifest.json", Body=json.dumps(manifest).encode())
     env.stack.append({"MapRunArn": record.map_run_arn,
                       "ResultWriterDetails": {"Bucket": parameters["Bucket"], "Key": base + "manifest.json"}})
+
+
+def _result_file(results, map_run_arn, config):
+    """The succeeded children's result file as AWS writes it under `config` (a WriterConfig): without one (or with
+    `Transformation` `NONE`) each child's record with its output as a JSON string; with `COMPACT` its output
+    itself; a JSON array, or one JSON value a line with `OutputType` `JSONL`. (AWS's records also hold the
+    child's input, name, ARN and times; elbship reads only `Output`. Failed children never reach a result file
+    here: the Map Run fails first, as elbship's tolerates none.)"""
+    compact = config.get("Transformation", "NONE") in ("COMPACT", "FLATTEN")
+    rows = [r if compact else {"ExecutionArn": f"{map_run_arn}:{i}", "Status": "SUCCEEDED",
+                               "Output": json.dumps(r, separators=(",", ":"))} for i, r in enumerate(results)]
+    if config.get("OutputType") == "JSONL":
+        return "SUCCEEDED_0.json", "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows).encode()
+    return "SUCCEEDED_0.json", json.dumps(rows).encode()
 
 
 writer.ResourceEvalS3._handle_put_object = staticmethod(_write_results)

@@ -26,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from procs import kill_matching
+from synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local"
@@ -77,11 +78,7 @@ def function_arn(name):
 def synthesized_definitions():
     """The definitions as `cdk synth` deploys them, by construct id, their substitutions resolved to local function
     ARNs and buckets."""
-    out = STATE / "cdk.out"
-    env = {**os.environ, "CDK_OUTDIR": str(out), "ELBSHIP_SKIP_BUNDLING": "1"}
-    subprocess.run(["npx", "--no-install", "ts-node", "--prefer-ts-exts", "bin/elbship.ts"], cwd=ROOT / "cdk", env=env,
-                   check=True, stdout=subprocess.DEVNULL)
-    template = json.loads((out / "Elbship.template.json").read_text())
+    template = json.loads(synthesize(STATE / "cdk.out").read_text())
     resources = template["Resources"]
     machines = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
     definitions = {}

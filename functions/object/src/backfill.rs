@@ -18,9 +18,9 @@ use elbship_aws::checkpoints::CheckpointStore;
 use elbship_aws::error::ElbshipError;
 use elbship_aws::s3::Objects;
 use elbship_aws::sfn::{start_object, StartOutcome};
-use elbship_core::backfill::batch::{choose, Batch, Choice, Skip, Summary};
+use elbship_core::backfill::batch::{choose, Batch, Choice, Failure, Skip, Summary};
 use elbship_core::job::{PlanInput, S3Location};
-use elbship_core::route::{ObjectInput, Route};
+use elbship_core::route::{route, ObjectInput, Route};
 use elbship_ship::Invocation;
 use serde::Deserialize;
 use std::time::Duration;
@@ -40,6 +40,30 @@ pub async fn ship_batch<C: CheckpointStore + Clone>(
     let mut summary = Summary::default();
     for item in &batch.items {
         let choice = match choose(item, &batch.input, now_ms, express_max_bytes) {
+            // An inventory row without its ETag or size: HEAD it, so its execution name, claim and reads are
+            // those of the object's own S3 event (which carries both).
+            Choice::Ship(object, _) if object.etag.is_empty() || object.size == 0 => {
+                match deps.ship.objects.head(&object).await {
+                    Ok(object) => {
+                        let to = route(object.size, express_max_bytes, true);
+                        Choice::Ship(object, to)
+                    }
+                    Err(e @ (ElbshipError::S3Unavailable(_) | ElbshipError::S3Refused(_))) => return Err(e),
+                    Err(e) => {
+                        summary.objects += 1;
+                        summary.fail(Failure {
+                            key: object.key.clone(),
+                            error: e.name().to_string(),
+                            cause: e.to_string(),
+                            execution_arn: None,
+                        });
+                        continue;
+                    }
+                }
+            }
+            other => other,
+        };
+        let choice = match choice {
             Choice::Ship(object, Route::Express)
                 if tokio::time::Instant::now() + OBJECT_TIME > invocation.give_up_at =>
             {
@@ -100,11 +124,17 @@ struct ResultFile {
     key: String,
 }
 
-/// One child's result, as ResultWriter writes it.
+/// One line of a result file (`WriterConfig` `OutputType` `JSONL`). With `Transformation` `COMPACT`, a succeeded
+/// child's line is its output itself (the batch's summary); a failed child's, and every child's without
+/// `COMPACT`, is the execution's record, its output a JSON string in `Output`.
 #[derive(Debug, Deserialize)]
-struct ChildResult {
-    #[serde(rename = "Output", default)]
-    output: Option<String>,
+#[serde(untagged)]
+enum ResultLine {
+    Record {
+        #[serde(rename = "Output")]
+        output: String,
+    },
+    Output(Box<Summary>),
 }
 
 /// The summary call's input: where the Map's ResultWriter wrote its manifest.
@@ -118,24 +148,30 @@ pub struct SummarizeInput {
     pub key: String,
 }
 
-/// Merges the batches' summaries; `BackfillIncomplete` when an object was not verified.
+/// Merges the batches' summaries, streaming each result file line by line (a million objects' backfill writes
+/// 40,000 lines; the summary itself is bounded: counts and the first failures); `BackfillIncomplete` when an object
+/// was not verified.
 pub async fn summarize(input: &SummarizeInput, objects: &Objects) -> Result<Summary, ElbshipError> {
-    let manifest: Manifest = read_json(objects, &input.bucket, &input.key).await?;
+    let at = S3Location { bucket: input.bucket.clone(), key: input.key.clone() };
+    let bytes = objects.get_bytes(&at).await?;
+    let manifest: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| ElbshipError::BadInput(format!("s3://{}/{}: {e}", input.bucket, input.key)))?;
     if !manifest.result_files.failed.is_empty() {
         // The Map Run tolerates no failure: the execution fails before this step. Never reached with a failed file.
         return Err(ElbshipError::BadInput("the Map Run has failed batches: redrive the backfill".into()));
     }
     let mut summary = Summary::default();
     for file in &manifest.result_files.succeeded {
-        let results: Vec<ChildResult> = read_json(objects, &input.bucket, &file.key).await?;
-        for result in results {
-            let output = result
-                .output
-                .ok_or_else(|| ElbshipError::BadInput(format!("{}: a result without output", file.key)))?;
-            let batch: Summary = serde_json::from_str(&output)
-                .map_err(|e| ElbshipError::BadInput(format!("{}: a batch summary: {e}", file.key)))?;
-            summary.merge(&batch);
-        }
+        let at = S3Location { bucket: input.bucket.clone(), key: file.key.clone() };
+        objects
+            .for_each_line(&at, |n, line| {
+                let batch = parse_line(line).map_err(|e| {
+                    ElbshipError::BadInput(format!("s3://{}/{} line {n}: a batch summary: {e}", at.bucket, at.key))
+                })?;
+                summary.merge(&batch);
+                Ok(())
+            })
+            .await?;
     }
     tracing::info!(
         objects = summary.objects,
@@ -151,12 +187,13 @@ pub async fn summarize(input: &SummarizeInput, objects: &Objects) -> Result<Summ
     }
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(
-    objects: &Objects,
-    bucket: &str,
-    key: &str,
-) -> Result<T, ElbshipError> {
-    let at = S3Location { bucket: bucket.to_string(), key: key.to_string() };
-    let bytes = objects.get_bytes(&at).await?;
-    serde_json::from_slice(&bytes).map_err(|e| ElbshipError::BadInput(format!("s3://{bucket}/{key}: {e}")))
+/// One result line's batch summary.
+fn parse_line(line: &[u8]) -> Result<Summary, String> {
+    if line.first() == Some(&b'[') {
+        return Err("a JSON array: the ResultWriter must write JSON Lines (WriterConfig OutputType JSONL)".into());
+    }
+    match serde_json::from_slice::<ResultLine>(line).map_err(|e| e.to_string())? {
+        ResultLine::Output(s) => Ok(*s),
+        ResultLine::Record { output } => serde_json::from_str(&output).map_err(|e| e.to_string()),
+    }
 }

@@ -9,7 +9,8 @@
 //! When it cannot finish (any failure left after its own retries), it hands the object to the Standard state
 //! machine (`StartExecution`, named from the object, so idempotent), whose retries and `--retry-failed` finish
 //! it from the same checkpoints; the Express execution then succeeds with the outcome `escalated` and that
-//! execution's ARN. Only when the hand-over itself fails does the Express execution fail.
+//! execution's ARN. Only when the hand-over itself fails does the call fail, with the hand-over's error (so a
+//! throttled StartExecution is `StepFunctionsUnavailable`, which the calling Task retries).
 //!
 //! The backfill state machine calls it too, once per batch of its Distributed Map and once for the summary
 //! ([`backfill`]).
@@ -91,8 +92,11 @@ async fn escalate<C>(
         }
         Ok(StartOutcome::Skipped { reason, .. }) => Err(ElbshipError::BadInput(reason)),
         Err(start) => {
-            tracing::error!(key = object.key, error = %start, "the hand-over failed: this execution fails");
-            Err(error)
+            // The hand-over's own error, not the object's: a throttled StartExecution is StepFunctionsUnavailable,
+            // which the calling Task retries (the retry resumes the object from its checkpoints).
+            tracing::error!(key = object.key, object_error = %error, error = %start,
+                "the hand-over failed: this call fails with the hand-over's error");
+            Err(start)
         }
     }
 }

@@ -163,6 +163,31 @@ mod backfill {
     }
 
     #[tokio::test]
+    async fn an_inventory_row_without_etag_or_size_is_headed_and_shipped_as_its_own_event_would() {
+        let m = mocks(accepted());
+        let head = mock!(aws_sdk_s3::Client::head_object).then_output(|| {
+            aws_sdk_s3::operation::head_object::HeadObjectOutput::builder()
+                .e_tag("\"e\"")
+                .content_length(text().len() as i64)
+                .build()
+        });
+        let s3 = Objects::holding_small(mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&m.get, &head]), 1 << 20);
+        let checkpoints = MemoryCheckpoints::default();
+        let mut d = deps(&m, &checkpoints);
+        d.ship.objects = s3.clone();
+        d.plan.objects = s3.clone();
+        d.verify.objects = s3;
+        let row = ListedObject { bucket: Some("b".into()), key: KEY.into(), size: 0, etag: String::new() };
+        let s = ship_batch(batch(vec![row]), &d, &invocation(), NOW, 4 << 20).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((s.objects, s.verified), (1, 1));
+        assert_eq!(head.num_calls(), 1);
+        // The claim is the object's own version's: its S3 event (ETag "e") finds it shipped.
+        let again = handle(input("event-exec"), &d, &invocation(), NOW + 1_000).await;
+        assert!(matches!(again, Ok(ObjectOutcome::Duplicate { .. })), "{again:?}");
+        assert_eq!(m.put.num_calls(), 1);
+    }
+
+    #[tokio::test]
     async fn near_its_deadline_a_batch_starts_its_small_objects_as_standard_executions() {
         let m = mocks(accepted());
         let d = deps(&m, &MemoryCheckpoints::default());
@@ -185,8 +210,20 @@ mod backfill {
         Objects::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, refs.as_slice()))
     }
 
-    fn child(s: &Summary) -> serde_json::Value {
-        serde_json::json!({"Status": "SUCCEEDED", "Output": serde_json::to_string(s).unwrap_or_default()})
+    /// A succeeded child's line as AWS writes it with `Transformation` `NONE`: the execution's record.
+    fn record(s: &Summary) -> String {
+        serde_json::json!({"ExecutionArn": "arn:aws:states:us-east-1:1:execution:b/x:1", "Status": "SUCCEEDED",
+            "Input": "{}", "Output": serde_json::to_string(s).unwrap_or_default()})
+        .to_string()
+    }
+
+    /// A succeeded child's line with `COMPACT`: its output itself.
+    fn compact(s: &Summary) -> String {
+        serde_json::to_string(s).unwrap_or_default()
+    }
+
+    fn jsonl(lines: &[String]) -> String {
+        lines.iter().map(|l| format!("{l}\n")).collect()
     }
 
     #[tokio::test]
@@ -202,8 +239,8 @@ mod backfill {
         let manifest = serde_json::json!({"ResultFiles": {"SUCCEEDED": [{"Key": "r/SUCCEEDED_0.json"}, {"Key": "r/SUCCEEDED_1.json"}], "FAILED": []}});
         let files: &'static [(&'static str, String)] = Box::leak(Box::new([
             ("r/manifest.json", manifest.to_string()),
-            ("r/SUCCEEDED_0.json", serde_json::json!([child(&ok), child(&ok)]).to_string()),
-            ("r/SUCCEEDED_1.json", serde_json::json!([child(&bad)]).to_string()),
+            ("r/SUCCEEDED_0.json", jsonl(&[compact(&ok), String::new(), record(&ok)])),
+            ("r/SUCCEEDED_1.json", jsonl(&[compact(&bad)])),
         ]));
         let at = SummarizeInput { bucket: "staging".into(), key: "r/manifest.json".into() };
         let out = summarize(&at, &results(files)).await;
@@ -216,8 +253,54 @@ mod backfill {
                 "r/manifest.json",
                 serde_json::json!({"ResultFiles": {"SUCCEEDED": [{"Key": "r/SUCCEEDED_0.json"}]}}).to_string(),
             ),
-            ("r/SUCCEEDED_0.json", serde_json::json!([child(&ok)]).to_string()),
+            ("r/SUCCEEDED_0.json", jsonl(&[compact(&ok)])),
         ]));
         assert_eq!(summarize(&at, &results(only_ok)).await.ok(), Some(ok));
+    }
+
+    #[tokio::test]
+    async fn a_result_file_that_is_a_json_array_is_refused_by_name() {
+        let ok = Summary { objects: 2, verified: 2, ..Summary::default() };
+        let files: &'static [(&'static str, String)] = Box::leak(Box::new([
+            (
+                "r/manifest.json",
+                serde_json::json!({"ResultFiles": {"SUCCEEDED": [{"Key": "r/SUCCEEDED_0.json"}]}}).to_string(),
+            ),
+            ("r/SUCCEEDED_0.json", format!("[{}]", record(&ok))),
+        ]));
+        let at = SummarizeInput { bucket: "staging".into(), key: "r/manifest.json".into() };
+        let out = summarize(&at, &results(files)).await;
+        assert!(matches!(out, Err(ElbshipError::BadInput(ref m)) if m.contains("JSONL")), "{out:?}");
+    }
+
+    /// A million objects in batches of 25: 40,000 children, their results in two files of 20,000 lines, as
+    /// ResultWriter splits them. Each line is a real batch summary with failures listed.
+    #[tokio::test]
+    async fn the_summary_of_a_40000_batch_backfill_streams_its_result_files() {
+        let mut batch = Summary { objects: 25, verified: 24, ..Summary::default() };
+        batch.ledger.lines_read = 24 * 1_000;
+        batch.ledger.lines_delivered = 24 * 1_000;
+        batch.fail(elbship_core::backfill::batch::Failure {
+            key: "AWSLogs/1/elasticloadbalancing/us-east-1/2026/11/01/x.log.gz".into(),
+            error: "GzipCorrupt".into(),
+            cause: "c".repeat(400),
+            execution_arn: Some("arn:aws:states:us-east-1:1:execution:elbship:x".into()),
+        });
+        let line = compact(&batch);
+        let half: String = (0..20_000).map(|_| format!("{line}\n")).collect();
+        let manifest = serde_json::json!({"ResultFiles": {"SUCCEEDED": [{"Key": "r/SUCCEEDED_0.json"}, {"Key": "r/SUCCEEDED_1.json"}], "FAILED": [], "PENDING": []}});
+        let files: &'static [(&'static str, String)] = Box::leak(Box::new([
+            ("r/manifest.json", manifest.to_string()),
+            ("r/SUCCEEDED_0.json", half.clone()),
+            ("r/SUCCEEDED_1.json", half),
+        ]));
+        let at = SummarizeInput { bucket: "staging".into(), key: "r/manifest.json".into() };
+        let out = summarize(&at, &results(files)).await;
+        let Err(ElbshipError::BackfillIncomplete(text)) = out else { panic!("{out:?}") };
+        let s: Summary = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((s.objects, s.verified, s.failed), (1_000_000, 960_000, 40_000));
+        assert_eq!(s.ledger.lines_delivered, 960_000_000);
+        assert!(s.failures.len() <= elbship_core::backfill::batch::FAILURES_LISTED);
+        assert!(text.len() < 32_768, "the cause Step Functions keeps: {} characters", text.len());
     }
 }

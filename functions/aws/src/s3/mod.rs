@@ -118,7 +118,12 @@ impl Objects {
         start: u64,
         end: Option<u64>,
     ) -> Result<(Box<dyn Read + Send>, u64), ElbshipError> {
-        let mut req = self.client.get_object().bucket(&o.bucket).key(&o.key).if_match(&o.etag);
+        let mut req = self.client.get_object().bucket(&o.bucket).key(&o.key);
+        // An object known without its ETag (an S3 Inventory without the column) is read unconditionally: S3
+        // refuses `If-Match: ""` with 412 on every GET. The backfill fills the ETag in with HEAD first ([`Objects::head`]).
+        if !o.etag.is_empty() {
+            req = req.if_match(&o.etag);
+        }
         if start > 0 || end.is_some() {
             req = req.range(match end {
                 Some(end) => format!("bytes={start}-{}", end - 1),
@@ -162,6 +167,25 @@ impl Objects {
         Ok(Box::new(resume::ResumingReader::new(body, start, end, reopen)))
     }
 
+    /// The object's current size and ETag (one HeadObject): for objects known without them (an S3 Inventory
+    /// without the `ETag` or `Size` column), so that names, claims and every later GET use the real version.
+    pub async fn head(&self, o: &ObjectRef) -> Result<ObjectRef, ElbshipError> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(&o.bucket)
+            .key(&o.key)
+            .send()
+            .await
+            .map_err(|e| classify_s3(&e, status(&e), &o.bucket, &o.key, &o.etag))?;
+        let etag = out.e_tag().unwrap_or_default().to_string();
+        if etag.is_empty() {
+            return Err(ElbshipError::S3Refused(format!("s3://{}/{}: HeadObject gave no ETag", o.bucket, o.key)));
+        }
+        let size = out.content_length().map_or(o.size, |n| n.max(0) as u64);
+        Ok(ObjectRef { bucket: o.bucket.clone(), key: o.key.clone(), size, etag })
+    }
+
     /// Reads a whole (small) object.
     pub async fn get_bytes(&self, l: &S3Location) -> Result<Vec<u8>, ElbshipError> {
         let out = self
@@ -178,6 +202,41 @@ impl Objects {
             .await
             .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", l.bucket, l.key)))?;
         Ok(bytes.to_vec())
+    }
+
+    /// Streams an object's lines (without their `\n`; blank lines skipped) to `each` with their 1-based number, in
+    /// memory bounded by the longest line: for result files of any size.
+    pub async fn for_each_line<F>(&self, l: &S3Location, mut each: F) -> Result<(), ElbshipError>
+    where
+        F: FnMut(u64, &[u8]) -> Result<(), ElbshipError>,
+    {
+        use tokio::io::AsyncBufReadExt;
+        let out = self
+            .client
+            .get_object()
+            .bucket(&l.bucket)
+            .key(&l.key)
+            .send()
+            .await
+            .map_err(|e| classify_s3(&e, status(&e), &l.bucket, &l.key, ""))?;
+        let mut body = tokio::io::BufReader::new(out.body.into_async_read());
+        let mut line = Vec::new();
+        let mut n = 0u64;
+        loop {
+            line.clear();
+            let read = body
+                .read_until(b'\n', &mut line)
+                .await
+                .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", l.bucket, l.key)))?;
+            if read == 0 {
+                return Ok(());
+            }
+            n += 1;
+            let text = line.trim_ascii();
+            if !text.is_empty() {
+                each(n, text)?;
+            }
+        }
     }
 
     /// Writes a small object.

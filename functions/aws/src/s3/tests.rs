@@ -84,3 +84,37 @@ async fn missing_objects_and_outages_are_told_apart() {
     let s3 = Objects::new(mock_client!(aws_sdk_s3, [&denied]));
     assert_eq!(s3.open(&object(), None).await.err().map(|e| e.name()), Some("S3Refused"));
 }
+
+#[tokio::test]
+async fn an_object_known_without_its_etag_is_read_without_if_match_and_headed_for_it() {
+    // S3 answers `If-Match: ""` with 412 on every GET: an inventory row without the ETag column must not send it.
+    let get = mock!(Client::get_object)
+        .match_requests(|r| r.if_match().is_none())
+        .then_output(|| GetObjectOutput::builder().body(ByteStream::from_static(b"2345")).build());
+    let head = mock!(Client::head_object).then_output(|| {
+        aws_sdk_s3::operation::head_object::HeadObjectOutput::builder().e_tag("\"e9\"").content_length(42).build()
+    });
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&get, &head]));
+    let unknown = ObjectRef { etag: String::new(), size: 0, ..object() };
+    let r = s3.open(&unknown, Some((2, 6))).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read_all(r).await, b"2345");
+    let known = s3.head(&unknown).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((known.etag.as_str(), known.size), ("\"e9\"", 42));
+}
+
+#[tokio::test]
+async fn lines_of_a_result_file_are_streamed_one_by_one() {
+    let rule = mock!(Client::get_object).then_output(|| {
+        GetObjectOutput::builder().body(ByteStream::from_static(b"{\"a\":1}\n\n{\"b\":2}\r\n{\"c\":3}")).build()
+    });
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, [&rule]));
+    let mut seen = Vec::new();
+    let at = S3Location { bucket: "b".into(), key: "r.json".into() };
+    s3.for_each_line(&at, |n, line| {
+        seen.push((n, String::from_utf8_lossy(line).into_owned()));
+        Ok(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen, vec![(1, "{\"a\":1}".into()), (3, "{\"b\":2}".into()), (4, "{\"c\":3}".into())]);
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""What AWS would refuse at deploy, refused here first, offline, by the validators AWS and its users run.
+
+1. `asl-validator` (npm, pinned in cdk/package.json) on every state machine definition: the files in statemachine/
+   and the definitions the synthesized template holds (what CloudFormation would send to Step Functions), their
+   substitutions replaced by ARNs of the shape they resolve to. It refuses what Step Functions refuses at create
+   (DUPLICATE_STATE_NAMES, bad paths, unknown fields) that moto runs happily.
+2. `cfn-lint` (PyPI, pinned in scripts/install-deps.sh) on the synthesized template: 0 errors; every warning must be
+   one judged in JUDGED below (its rule and why it is right here), so a new warning fails until someone judges it.
+
+The template is synthesized as `make cdk` does (bundling skipped: the functions' code does not change what is
+validated). Usage: tests/validate/offline.py [--template T] (synthesizes one when no template is given).
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests/local"))
+from synth import synthesize  # noqa: E402
+
+ASL_VALIDATOR = ROOT / "cdk/node_modules/.bin/asl-validator"
+# cfn-lint warnings that are right for this template, by rule, with the reason.
+JUDGED = {
+    "W3005": "CDK adds an explicit DependsOn on a role (and its default policy) that a GetAtt already implies; "
+             "CloudFormation accepts the redundancy, and the order it states is the one CDK needs",
+}
+PLACEHOLDERS = {
+    "Arn": "arn:aws:lambda:eu-west-1:111122223333:function:elbship-placeholder",
+    "Ref": "elbship-placeholder-bucket",
+}
+
+
+def asl_files():
+    return sorted((ROOT / "statemachine").glob("*.asl.json"))
+
+
+def template_definitions(template):
+    """Each state machine's definition as the template deploys it, substitutions resolved to placeholders."""
+    out = {}
+    for logical_id, r in template["Resources"].items():
+        if r["Type"] != "AWS::StepFunctions::StateMachine":
+            continue
+        props = r["Properties"]
+        text = props["DefinitionString"]
+        if not isinstance(text, str):
+            raise SystemExit(f"{logical_id}: DefinitionString is not a plain string; cannot validate it offline")
+        for name, value in props.get("DefinitionSubstitutions", {}).items():
+            if isinstance(value, dict) and "Fn::GetAtt" in value:
+                value = PLACEHOLDERS["Arn"]
+            elif isinstance(value, dict):
+                value = PLACEHOLDERS["Ref"]
+            text = text.replace("${" + name + "}", value)
+        if "${" in text:
+            raise SystemExit(f"{logical_id}: unresolved substitutions left in its definition")
+        out[logical_id] = text
+    return out
+
+
+def validate_asl(label, path):
+    run = subprocess.run([str(ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True)
+    ok = run.returncode == 0
+    print(f"  asl-validator {'ok  ' if ok else 'FAIL'} {label}")
+    if not ok:
+        print(("    " + (run.stdout + run.stderr).strip()).replace("\n", "\n    "))
+    return ok
+
+
+def cfn_lint(template_path):
+    run = subprocess.run(["cfn-lint", "--format", "parseable", str(template_path)],
+                         capture_output=True, text=True)
+    findings = [line for line in run.stdout.splitlines() if line.strip()]
+    errors, judged, unjudged = [], [], []
+    for line in findings:
+        m = re.search(r":([EWI]\d{4}):", line)
+        rule = m.group(1) if m else "?"
+        if rule.startswith("E") or rule == "?":
+            errors.append(line)
+        elif rule in JUDGED:
+            judged.append(rule)
+        else:
+            unjudged.append(line)
+    if run.returncode not in (0, 2, 4, 6, 8, 10, 12, 14) and not findings:
+        errors.append(f"cfn-lint exited {run.returncode}: {run.stderr.strip()}")
+    print(f"  cfn-lint: {len(errors)} errors, {len(judged) + len(unjudged)} warnings "
+          f"({len(judged)} judged right, {len(unjudged)} not judged)")
+    for rule in sorted(set(judged)):
+        print(f"    {rule} x{judged.count(rule)}: {JUDGED[rule]}")
+    for line in errors + unjudged:
+        print(f"    {line}")
+    return not errors and not unjudged
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--template", type=Path)
+    a = ap.parse_args()
+    if not ASL_VALIDATOR.exists():
+        raise SystemExit("asl-validator is not installed: run scripts/install-deps.sh")
+    with tempfile.TemporaryDirectory(prefix="elbship-validate-") as tmp:
+        template_path = a.template or synthesize(Path(tmp) / "cdk.out")
+        template = json.loads(Path(template_path).read_text())
+        ok = True
+        print("== state machine definitions (asl-validator)")
+        # The validator must refuse what AWS refuses: a definition that names a state twice (in two Map
+        # ItemProcessors, as elbship-backfill.asl.json once did) must fail here, or this check proves nothing.
+        canary = Path(tmp) / "duplicate-state-name.asl.json"
+        inner = {"StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": True}}}
+        mapped = {"Type": "Map", "ItemProcessor": inner, "End": True}
+        canary.write_text(json.dumps({"StartAt": "A", "States": {"A": dict(mapped, End=None, Next="B"), "B": mapped}},
+                                     default=str).replace('"End": null, ', ""))
+        if subprocess.run([str(ASL_VALIDATOR), "--json-path", str(canary)], capture_output=True).returncode == 0:
+            print("  asl-validator FAIL: it accepted a duplicate state name, which AWS refuses")
+            ok = False
+        for f in asl_files():
+            ok &= validate_asl(str(f.relative_to(ROOT)), f)
+        for logical_id, text in template_definitions(template).items():
+            path = Path(tmp) / f"{logical_id}.asl.json"
+            path.write_text(text)
+            ok &= validate_asl(f"template {logical_id}", path)
+        print("== the synthesized template (cfn-lint)")
+        ok &= cfn_lint(template_path)
+    print("offline validation: " + ("passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
