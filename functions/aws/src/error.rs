@@ -134,7 +134,44 @@ impl ElbshipError {
         }
     }
 
-    /// Names the state machine retries: transient failures, resumed from the checkpoints.
+    /// Every name an elbship function fails with (each variant's, the span errors' and verification's; a span's
+    /// `ReadFailed` never is: it reaches the functions as `S3Unavailable`): the error
+    /// table of the docs lists each one, and `tests/error_contract.rs` holds the state machines to them.
+    pub const NAMES: [&'static str; 29] = [
+        "NotALog",
+        "ObjectChanged",
+        "ObjectMissing",
+        "S3Unavailable",
+        "S3Refused",
+        "NotGzip",
+        "GzipTruncated",
+        "GzipCorrupt",
+        "GzipTrailingData",
+        "SpanShort",
+        "LineTooLong",
+        "IndexCorrupt",
+        "LogsUnavailable",
+        "LogsRefused",
+        "OutOfTime",
+        "ShipIncomplete",
+        "ObjectIncomplete",
+        "CheckpointUnavailable",
+        "CheckpointRefused",
+        "CheckpointMismatch",
+        "SpanTakenOver",
+        "ObjectLeased",
+        "StepFunctionsUnavailable",
+        "BackfillIncomplete",
+        "BadInput",
+        "ConfigInvalid",
+        "VerificationFailed",
+        // Raised by the Lambda runtime for the function, not by elbship's code: a panic or an unreadable event.
+        "Runtime.HandlerPanic",
+        "Runtime.UnmarshalError",
+    ];
+
+    /// Names the state machine retries: transient failures, resumed from the checkpoints. Every Task that invokes
+    /// an elbship function retries every one of them (`tests/error_contract.rs`).
     pub const RETRYABLE: [&'static str; 6] = [
         "S3Unavailable",
         "LogsUnavailable",
@@ -164,6 +201,72 @@ impl From<ElbshipError> for lambda_runtime::Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One error of every variant; the match below stops compiling when a variant is added without one here.
+    fn one_of_each() -> Vec<ElbshipError> {
+        let s = || String::from("x");
+        let all = vec![
+            ElbshipError::NotALog { bucket: s(), key: s(), reason: s() },
+            ElbshipError::ObjectChanged { bucket: s(), key: s(), etag: s() },
+            ElbshipError::ObjectMissing { bucket: s(), key: s() },
+            ElbshipError::S3Unavailable(s()),
+            ElbshipError::S3Refused(s()),
+            ElbshipError::Span(SpanError::NotGzip),
+            ElbshipError::Span(SpanError::GzipTruncated { offset: 1 }),
+            ElbshipError::Span(SpanError::IndexCorrupt(s())),
+            ElbshipError::LogsUnavailable(s()),
+            ElbshipError::OutOfTime(s()),
+            ElbshipError::LogsRefused(s()),
+            ElbshipError::ShipIncomplete { span: 0, lines_delivered: 0, batches: 0, cause: s() },
+            ElbshipError::ObjectIncomplete(s()),
+            ElbshipError::CheckpointUnavailable(s()),
+            ElbshipError::CheckpointRefused(s()),
+            ElbshipError::CheckpointMismatch(s()),
+            ElbshipError::SpanTakenOver(s()),
+            ElbshipError::ObjectLeased { holder: s() },
+            ElbshipError::StepFunctions(s()),
+            ElbshipError::BackfillIncomplete(s()),
+            ElbshipError::BadInput(s()),
+            ElbshipError::Config(s()),
+        ];
+        for e in &all {
+            match e {
+                ElbshipError::NotALog { .. }
+                | ElbshipError::ObjectChanged { .. }
+                | ElbshipError::ObjectMissing { .. }
+                | ElbshipError::S3Unavailable(_)
+                | ElbshipError::S3Refused(_)
+                | ElbshipError::Span(_)
+                | ElbshipError::LogsUnavailable(_)
+                | ElbshipError::OutOfTime(_)
+                | ElbshipError::LogsRefused(_)
+                | ElbshipError::ShipIncomplete { .. }
+                | ElbshipError::ObjectIncomplete(_)
+                | ElbshipError::CheckpointUnavailable(_)
+                | ElbshipError::CheckpointRefused(_)
+                | ElbshipError::CheckpointMismatch(_)
+                | ElbshipError::SpanTakenOver(_)
+                | ElbshipError::ObjectLeased { .. }
+                | ElbshipError::StepFunctions(_)
+                | ElbshipError::BackfillIncomplete(_)
+                | ElbshipError::BadInput(_)
+                | ElbshipError::Config(_)
+                | ElbshipError::Verify(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_name_raised_is_listed_and_every_retryable_name_is_a_name() {
+        for e in one_of_each() {
+            assert!(ElbshipError::NAMES.contains(&e.name()), "{} is not in NAMES", e.name());
+        }
+        assert!(ElbshipError::NAMES.contains(&VerifyError::NAME));
+        for r in ElbshipError::RETRYABLE {
+            assert!(ElbshipError::NAMES.contains(&r), "{r}");
+        }
+    }
 
     #[test]
     fn diagnostics_carry_the_stable_name() {
