@@ -23,8 +23,9 @@ unit: ## Unit and integration tests (no AWS stand-ins needed)
 cdk: deps ## The CDK app: type check, assertion, snapshot and cdk-nag tests (no AWS account, no bundling)
 	cd cdk && npx tsc && npx jest --ci
 
-validate: deps ## What AWS would refuse at deploy, offline: asl-validator on every definition, cfn-lint on the template
+validate: deps ## What AWS would refuse, offline: asl-validator on every definition, cfn-lint on the template, the stand-ins' smoke tests
 	python3 tests/validate/offline.py
+	python3 -m unittest discover -s tests/local -p 'test_*.py'
 
 synth: deps ## cdk synth with bundling: builds the four functions for arm64 with cargo-lambda
 	cd cdk && npx cdk synth --quiet

@@ -5,6 +5,8 @@
   binary name. cargo-lambda's HTTP 5xx with an errorType body becomes real Lambda semantics (200 with
   X-Amz-Function-Error: Unhandled), so the state machine's Retry and Catch see the function's error name.
   An unknown function is 404 ResourceNotFoundException at once.
+- PutLogEvents answers carry AWS's `rejectedLogEventsInfo` (exclusive end of the too-old events, first too-new
+  one), not moto's (the last of each).
 - Everything else goes to moto. PutLogEvents calls that AWS would refuse but moto accepts (over 10,000 events,
   over 1,048,576 bytes counting 26 per event, an event over 1 MB, more than 24 hours in a batch, an empty
   message or batch, events out of order) are refused here like AWS does, so a local run fails where AWS would.
@@ -23,6 +25,11 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
                    TooManyRequestsException, the function not called (a throttled or concurrency-starved account).
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
+
+IAM: every request a function sends is judged against that function's own role as the synthesized template
+grants it (tests/local/iam.py: the calling process tells the function, the request its action and resource ARN);
+what the role does not allow is answered AccessDenied, as AWS would. GET /_elbship/iam reports what was judged
+and denied; DELETE clears it.
 
 Figures, for `make bench`: GET /_elbship/calls reports every request by API (`logs:PutLogEvents`, `s3:GetObject`,
 `dynamodb:UpdateItem`, `states:StartExecution`, `lambda:Invoke`, ...) and each function's invocations and their time;
@@ -51,6 +58,7 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import iam
 from procs import kill_matching
 
 MAX_BATCH_BYTES = 1_048_576
@@ -90,6 +98,39 @@ def put_log_events_refusal(body):
     if stamps[-1] - stamps[0] > DAY_MS:
         return "a batch of log events in a single request cannot span more than 24 hours"
     return None
+
+
+FOURTEEN_DAYS_MS = 14 * DAY_MS
+TWO_HOURS_MS = 2 * 3600 * 1000
+
+
+def rejected_log_events_info(body, now_ms):
+    """AWS's `rejectedLogEventsInfo` for a PutLogEvents body (events in order): `tooOldLogEventEndIndex` is the
+    exclusive end of the events older than 14 days, `tooNewLogEventStartIndex` the first event more than 2 hours
+    ahead (inclusive). moto gives the last too-old index and the last too-new one instead. (Expired events, older
+    than the group's retention, moto never reports; neither does this.)"""
+    stamps = [e.get("timestamp", 0) for e in json.loads(body).get("logEvents") or []]
+    info = {}
+    too_old = sum(1 for t in stamps if t < now_ms - FOURTEEN_DAYS_MS)
+    if too_old:
+        info["tooOldLogEventEndIndex"] = too_old
+    too_new = next((i for i, t in enumerate(stamps) if t > now_ms + TWO_HOURS_MS), None)
+    if too_new is not None:
+        info["tooNewLogEventStartIndex"] = too_new
+    return info
+
+
+def with_aws_rejections(data, body, now_ms):
+    """moto's PutLogEvents answer with its `rejectedLogEventsInfo` replaced by AWS's."""
+    try:
+        answer = json.loads(data or b"{}")
+    except ValueError:
+        return data
+    answer.pop("rejectedLogEventsInfo", None)
+    info = rejected_log_events_info(body, now_ms)
+    if info:
+        answer["rejectedLogEventsInfo"] = info
+    return json.dumps(answer).encode()
 
 
 class Faults:
@@ -260,6 +301,46 @@ def restart_lambda(state_dir, port, functions):
     raise RuntimeError("cargo lambda watch did not start again; see its log")
 
 
+class Iam:
+    """The functions' roles as the synthesized template grants them (`roles.json` in the state directory, written by
+    stack.py; read again when it changes), and what was judged and denied."""
+
+    def __init__(self, state_dir):
+        self.path = state_dir / "roles.json"
+        self.lock = threading.Lock()
+        self.roles, self.mtime = {}, None
+        self.judged, self.denied = 0, []
+
+    def statements(self, function):
+        with self.lock:
+            try:
+                mtime = self.path.stat().st_mtime
+            except OSError:
+                return None
+            if mtime != self.mtime:
+                self.roles, self.mtime = json.loads(self.path.read_text()), mtime
+            return self.roles.get(function)
+
+    def judge(self, function, action, resource):
+        statements = self.statements(function)
+        if statements is None:
+            return True
+        ok = iam.allows(statements, action, resource)
+        with self.lock:
+            self.judged += 1
+            if not ok:
+                self.denied.append({"function": function, "action": action, "resource": resource})
+        return ok
+
+    def report(self):
+        with self.lock:
+            return {"enforcing": self.mtime is not None, "judged": self.judged, "denied": list(self.denied)}
+
+    def clear(self):
+        with self.lock:
+            self.judged, self.denied = 0, []
+
+
 class Router(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "elbship-router"
@@ -272,6 +353,32 @@ class Router(BaseHTTPRequestHandler):
         # Headers and body go out as separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
         # delayed ACK hold every answer back 40 ms, ten times what moto takes.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _caller(self):
+        """The function whose process sent this connection's requests, or None (cached for the connection)."""
+        if not hasattr(self, "_calling_function"):
+            self._calling_function = iam.calling_binary(self.client_address[1], self.server.server_address[1],
+                                                        self.server.functions)
+        return self._calling_function
+
+    def _authorized(self, body):
+        """Judges a function's request against its role; answers AccessDenied as the service would and returns
+        False when the role does not allow it."""
+        function = self._caller()
+        if function is None:
+            return True
+        action, resource = iam.action_and_resource(self.command, self.path, self.headers, body)
+        if self.server.iam.judge(function, action, resource):
+            return True
+        message = iam.denial(function, action, resource)
+        if action.startswith("s3:"):
+            xml = f"<Error><Code>AccessDenied</Code><Message>{message}</Message></Error>".encode()
+            self._send(403, [("Content-Type", "application/xml")], xml)
+        else:
+            content_type = "application/x-amz-json-1.0" if action.startswith(("states:", "dynamodb:")) \
+                else "application/x-amz-json-1.1"
+            self._error(400, "AccessDeniedException", message, content_type)
+        return False
 
     def _body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -411,7 +518,10 @@ class Router(BaseHTTPRequestHandler):
             return self._error(400, "ThrottlingException", "Rate exceeded")
         if action == "status":
             return self._error(rule.get("status", 500), rule.get("code", "ServiceUnavailableException"), "injected")
+        now_ms = int(time.time() * 1000)
         status, headers, data = self._forward(self.server.moto_port, self.path, body)
+        if status == 200:
+            data = with_aws_rejections(data, body, now_ms)
         if action in ("lost", "kill", "drop") and status != 200:
             # These faults mean "stored, then the answer was lost": a call that stored nothing (a stream not created
             # yet) gets its real answer, and the fault waits for the next call.
@@ -476,6 +586,12 @@ class Router(BaseHTTPRequestHandler):
             return self._faults(body)
         if self.path.startswith(("/_elbship/calls", "/_elbship/quotas")):
             return self._stats(body)
+        if self.path.startswith("/_elbship/iam"):
+            if self.command == "DELETE":
+                self.server.iam.clear()
+            return self._send(200, [("Content-Type", "application/json")], json.dumps(self.server.iam.report()).encode())
+        if not self.path.startswith("/moto-api") and not self._authorized(body):
+            return None
         if not self.path.startswith("/moto-api"):
             op = operation(self.command, self.path, self.headers)
             self.server.calls.add(op)
@@ -510,6 +626,7 @@ def main():
     server.calls, server.quotas = Calls(), Quotas()
     server.pending, server.pending_lock, server.kills, server.last_kill_at = [], threading.Lock(), 0, 0.0
     server.state_dir = a.state_dir
+    server.iam = Iam(a.state_dir)
     print(f"router on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
 

@@ -6,6 +6,7 @@ serving the five functions, and the router between them, all on 127.0.0.1.
                   environment to use as `export NAME=value` lines (also written to .local/env)
   stack.py down   stop exactly what `up` started
   stack.py env    print the environment of the running stack
+  stack.py iam    what the router judged against the functions' roles; exits 1 if it denied anything
 
 Settings (environment): ELBSHIP_LOCAL_SPAN_SIZE (default 1MiB, so that small objects get several spans),
 ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_RELEASE=1 (functions built with --release),
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from procs import kill_matching
 from synth import synthesize
+import iam
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local"
@@ -75,10 +77,17 @@ def function_arn(name):
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
-def synthesized_definitions():
+def synthesized_template():
+    """The template as `cdk synth` writes it (bundling skipped); the functions' roles from it go to roles.json,
+    which the router enforces."""
+    template = json.loads(synthesize(STATE / "cdk.out").read_text())
+    (STATE / "roles.json").write_text(json.dumps(iam.function_roles(template)))
+    return template
+
+
+def synthesized_definitions(template):
     """The definitions as `cdk synth` deploys them, by construct id, their substitutions resolved to local function
     ARNs and buckets."""
-    template = json.loads(synthesize(STATE / "cdk.out").read_text())
     resources = template["Resources"]
     machines = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
     definitions = {}
@@ -110,9 +119,9 @@ def resolve(resources, name, value):
     return function_arn(function)
 
 
-def definitions():
+def definitions(template):
     custom = os.environ.get("ELBSHIP_LOCAL_DEFINITION")
-    found = synthesized_definitions()
+    found = synthesized_definitions(template)
     if custom:
         text = Path(custom).read_text()
         for key, fn in [("PlanFunctionArn", "elbship-plan"), ("ShipFunctionArn", "elbship-ship"),
@@ -137,6 +146,7 @@ def up():
     if (STATE / "stack.json").exists():
         down(quiet=True)
     STATE.mkdir(exist_ok=True)
+    template = synthesized_template()
     moto, router, lam = free_port(), free_port(), free_port()
     endpoint = f"http://127.0.0.1:{router}"
     base = {**os.environ, **CREDS}
@@ -198,7 +208,7 @@ def up():
         ddb.update_time_to_live(TableName=CHECKPOINT_TABLE,
                                 TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
         sfn = session.client("stepfunctions", endpoint_url=endpoint)
-        found = definitions()
+        found = definitions(template)
         for construct, (name, kind) in MACHINES.items():
             sfn.create_state_machine(name=name, definition=found[construct], type=kind,
                                      roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
@@ -268,6 +278,20 @@ def stray_functions():
     kill_matching(lambda exe: exe.startswith(target) and os.path.basename(exe) in FUNCTIONS)
 
 
+def iam_report():
+    """Prints what the router judged against the functions' roles; exits 1 when it denied anything, or judged
+    nothing (IAM not enforced), so a missing or too-narrow grant fails the run that met it."""
+    ports = json.loads((STATE / "stack.json").read_text())["ports"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{ports['router']}/_elbship/iam", timeout=30) as resp:
+        report = json.loads(resp.read())
+    print(f"IAM on the local stack: {report['judged']} function requests judged against their roles, "
+          f"{len(report['denied'])} denied")
+    for d in report["denied"][:20]:
+        print(f"  denied: {d['function']} {d['action']} on {d['resource']}")
+    if report["denied"] or not report["enforcing"] or report["judged"] == 0:
+        sys.exit(1)
+
+
 def env():
     path = STATE / "env"
     if not path.exists():
@@ -276,4 +300,4 @@ def env():
 
 
 if __name__ == "__main__":
-    {"up": up, "down": down, "env": env}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: sys.exit(__doc__))()
+    {"up": up, "down": down, "env": env, "iam": iam_report}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: sys.exit(__doc__))()

@@ -7,6 +7,10 @@
    (DUPLICATE_STATE_NAMES, bad paths, unknown fields) that moto runs happily.
 2. `cfn-lint` (PyPI, pinned in scripts/install-deps.sh) on the synthesized template: 0 errors; every warning must be
    one judged in JUDGED below (its rule and why it is right here), so a new warning fails until someone judges it.
+3. The state machines' roles against what their definitions make Step Functions do on their behalf (invoke each
+   function, start, describe, stop and redrive a Distributed Map's children as `execution:<name>/<label>:<id>`,
+   list the source, write results): Step Functions acts inside moto, where the router cannot judge it, so this is
+   checked over the template with the evaluator the router uses (tests/local/iam.py).
 
 The template is synthesized as `make cdk` does (bundling skipped: the functions' code does not change what is
 validated). Usage: tests/validate/offline.py [--template T] (synthesizes one when no template is given).
@@ -22,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests/local"))
 from synth import synthesize  # noqa: E402
+import iam  # noqa: E402
 
 ASL_VALIDATOR = ROOT / "cdk/node_modules/.bin/asl-validator"
 # cfn-lint warnings that are right for this template, by rule, with the reason.
@@ -95,6 +100,64 @@ def cfn_lint(template_path):
     return not errors and not unjudged
 
 
+def walk(states):
+    for name, state in states.items():
+        yield name, state
+        processor = state.get("ItemProcessor") or state.get("Iterator") or {}
+        yield from walk(processor.get("States", {}))
+        for branch in state.get("Branches", []):
+            yield from walk(branch.get("States", {}))
+
+
+def state_machine_needs(template):
+    """What each state machine's role must be allowed, read from its definition: (machine, what, action, ARN).
+    These requests are made by Step Functions itself inside moto, where the router cannot judge them."""
+    resources = template["Resources"]
+    region, account = iam.REGION, iam.ACCOUNT
+    for logical_id, r in resources.items():
+        if r["Type"] != "AWS::StepFunctions::StateMachine":
+            continue
+        props = r["Properties"]
+        name = iam.resolve({"Fn::GetAtt": [logical_id, "Name"]}, resources)
+        text = props["DefinitionString"]
+        for key, value in props.get("DefinitionSubstitutions", {}).items():
+            text = text.replace("${" + key + "}", iam.resolve(value, resources))
+        doc = json.loads(text)
+        yield name, "execution logging", "logs:CreateLogDelivery", "*"
+        for state_name, state in walk(doc["States"]):
+            if state.get("Type") == "Task" and state.get("Resource") == "arn:aws:states:::lambda:invoke":
+                fn = state["Parameters"]["FunctionName"]
+                yield name, f"{state_name} invokes", "lambda:InvokeFunction", fn
+            processor = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
+            if state.get("Type") != "Map" or processor.get("Mode") != "DISTRIBUTED":
+                continue
+            child = f"arn:aws:states:{region}:{account}:execution:{name}/{state_name}-label:0123-abcd"
+            yield name, f"{state_name} starts its children", "states:StartExecution", \
+                f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+            for action in ("states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"):
+                yield name, f"{state_name} child executions", action, child
+            reader = state.get("ItemReader", {})
+            if reader.get("Resource") == "arn:aws:states:::s3:listObjectsV2":
+                yield name, f"{state_name} lists the source", "s3:ListBucket", f"arn:aws:s3:::{iam.LOCAL_NAMES['source']}"
+            writer = state.get("ResultWriter", {}).get("Parameters", {})
+            if writer:
+                key = f"arn:aws:s3:::{writer['Bucket']}/{writer.get('Prefix', '')}/run/manifest.json"
+                for action in ("s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts",
+                               "s3:AbortMultipartUpload"):
+                    yield name, f"{state_name} writes its results", action, key
+
+
+def state_machine_roles(template):
+    roles = iam.state_machine_roles(template)
+    missing = [(m, what, action, arn) for m, what, action, arn in state_machine_needs(template)
+               if not iam.allows(roles.get(m, []), action, arn)]
+    checked = sum(1 for _ in state_machine_needs(template))
+    print(f"  {checked} grants the definitions need, {len(missing)} missing")
+    for m, what, action, arn in missing:
+        print(f"    MISSING {m}: {what}: {action} on {arn}")
+    return not missing
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--template", type=Path)
@@ -124,6 +187,8 @@ def main():
             ok &= validate_asl(f"template {logical_id}", path)
         print("== the synthesized template (cfn-lint)")
         ok &= cfn_lint(template_path)
+        print("== the state machines' roles, against what their definitions make Step Functions do (template)")
+        ok &= state_machine_roles(template)
     print("offline validation: " + ("passed" if ok else "FAILED"))
     return 0 if ok else 1
 
