@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help build test unit cdk validate synth e2e lint fmt bench scale example demo deps local-up local-down
+.PHONY: help build test unit cdk validate validate-aws synth e2e lint fmt bench scale example demo deps local-up local-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,10 @@ cdk: deps ## The CDK app: type check, assertion, snapshot and cdk-nag tests (no 
 validate: deps ## What AWS would refuse, offline: asl-validator on every definition, cfn-lint on the template, the stand-ins' smoke tests
 	python3 tests/validate/offline.py
 	python3 -m unittest discover -s tests/local -p 'test_*.py'
+	python3 -m unittest discover -s tests/validate -p 'test_*.py'
+
+validate-aws: deps ## Ask AWS itself (needs an account): ValidateStateMachineDefinition, IAM Access Analyzer (docs/deploy.md)
+	python3 tests/validate/aws.py
 
 synth: deps ## cdk synth with bundling: builds the four functions for arm64 with cargo-lambda
 	cd cdk && npx cdk synth --quiet
@@ -40,7 +44,7 @@ deps: ## Install moto and cargo-lambda (pinned) when missing
 	scripts/install-deps.sh
 
 local-up: deps ## Start the local stack in the background; prints the environment to export
-	$(CARGO) build --workspace --bins
+	scripts/build-local.sh
 	@python3 tests/local/stack.py up
 
 local-down: ## Stop the local stack

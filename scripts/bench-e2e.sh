@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cargo build --workspace --bins --release
+scripts/build-local.sh --release
 trap 'python3 tests/local/stack.py down' EXIT
 ELBSHIP_LOCAL_RELEASE=1 ELBSHIP_LOCAL_CONCURRENCY=4 python3 tests/local/stack.py up > /dev/null
 set -a; source .local/env; set +a

@@ -12,7 +12,7 @@ bin="${CARGO_TARGET_DIR:-target}/debug"
 say "installing what is missing (pinned)"
 scripts/install-deps.sh
 say "building"
-cargo build --workspace --bins
+scripts/build-local.sh
 say "starting the local stack: moto (S3, CloudWatch Logs, Step Functions), cargo lambda watch, router"
 trap 'python3 tests/local/stack.py down' EXIT
 python3 tests/local/stack.py up

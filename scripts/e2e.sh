@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cargo build --workspace --bins
+scripts/build-local.sh
 trap 'python3 tests/local/stack.py down' EXIT
 python3 tests/local/stack.py up > /dev/null
 set -a; source .local/env; set +a
@@ -12,4 +12,6 @@ cargo test -p elbship-e2e --tests "$@" || status=$?
 # Every request the functions made was judged against their own roles (as the template grants them): a denial
 # fails the run even where the test itself tolerated the error.
 python3 tests/local/stack.py iam || status=1
+# And every function ran within its deployed memory and timeout.
+python3 tests/local/stack.py limits || status=1
 exit $status

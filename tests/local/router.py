@@ -26,6 +26,9 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
+Limits: each function runs within its deployed timeout (an invoke past it is answered Sandbox.Timedout, as Lambda
+does, and the instances are killed); its peak memory and slowest invoke are measured, GET /_elbship/limits.
+
 IAM: every request a function sends is judged against that function's own role as the synthesized template
 grants it (tests/local/iam.py: the calling process tells the function, the request its action and resource ARN);
 what the role does not allow is answered AccessDenied, as AWS would. GET /_elbship/iam reports what was judged
@@ -341,6 +344,52 @@ class Iam:
             self.judged, self.denied = 0, []
 
 
+class Limits:
+    """Each function's deployed timeout and memory (`functions.json` in the state directory, from the template), and
+    what the router measured: peak memory (the largest VmHWM of the function's processes after each invoke) and the
+    slowest invoke. An invoke past its timeout is ended as Lambda ends it (`Sandbox.Timedout`)."""
+
+    def __init__(self, state_dir):
+        self.path = state_dir / "functions.json"
+        self.lock = threading.Lock()
+        self.spec, self.mtime, self.seen = {}, None, {}
+
+    def of(self, function):
+        with self.lock:
+            try:
+                mtime = self.path.stat().st_mtime
+            except OSError:
+                return None
+            if mtime != self.mtime:
+                self.spec, self.mtime = json.loads(self.path.read_text()), mtime
+            return self.spec.get(function)
+
+    def measured(self, function, seconds, timed_out=False):
+        peak_kb = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.path.basename(os.readlink(f"/proc/{pid}/exe")) != function:
+                    continue
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            peak_kb = max(peak_kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                continue
+        with self.lock:
+            m = self.seen.setdefault(function, {"peak_mb": 0.0, "slowest_s": 0.0, "timed_out": 0, "invokes": 0})
+            m["peak_mb"] = max(m["peak_mb"], peak_kb / 1024)
+            m["slowest_s"] = max(m["slowest_s"], seconds)
+            m["invokes"] += 1
+            m["timed_out"] += int(timed_out)
+
+    def report(self):
+        with self.lock:
+            return {f: {**spec, **self.seen.get(f, {})} for f, spec in self.spec.items()}
+
+
 class Router(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "elbship-router"
@@ -425,9 +474,26 @@ class Router(BaseHTTPRequestHandler):
             pending = {"generation": self.server.kills, "conn": None}
             self.server.pending.append(pending)
         started = time.time()
+        limits = self.server.limits.of(function)
+        timeout = limits["timeout"] if limits else None
         try:
-            status, headers, data = self._forward_invoke(f"/2015-03-31/functions/{function}/invocations", body, pending)
+            status, headers, data = self._forward_invoke(f"/2015-03-31/functions/{function}/invocations", body, pending,
+                                                         timeout)
             self.server.calls.invoked(function, time.time() - started)
+            self.server.limits.measured(function, time.time() - started)
+        except TimeoutError:
+            # Past its deployed timeout: Lambda stops the sandbox and reports Sandbox.Timedout. Here the instance is
+            # killed with every other (cargo lambda watch never restarts one): their invokes end Runtime.ExitError.
+            self.server.limits.measured(function, time.time() - started, timed_out=True)
+            with self.server.pending_lock:
+                self.server.pending.remove(pending)
+            err = {"errorType": "Sandbox.Timedout",
+                   "errorMessage": f"RequestId: local Error: Task timed out after {timeout:.2f} seconds"}
+            self._send(200, [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST"),
+                             ("X-Amz-Function-Error", "Unhandled"), ("Content-Type", "application/json")],
+                       json.dumps(err).encode())
+            self._kill_functions()
+            return None
         except (OSError, http.client.HTTPException):
             with self.server.pending_lock:
                 # Under way when the functions were killed, or broken while they were coming back: a crash, as
@@ -443,7 +509,8 @@ class Router(BaseHTTPRequestHandler):
                               json.dumps(err).encode())
         finally:
             with self.server.pending_lock:
-                self.server.pending.remove(pending)
+                if pending in self.server.pending:
+                    self.server.pending.remove(pending)
         # Real Lambda answers carry a request id and the version run; boto3 (moto's interpreter) relies on them.
         headers = [h for h in headers if h[0].lower() != "x-amzn-requestid"]
         headers += [("x-amzn-RequestId", str(uuid.uuid4())), ("X-Amz-Executed-Version", "$LATEST")]
@@ -457,11 +524,13 @@ class Router(BaseHTTPRequestHandler):
                                                        ("Content-Type", "application/json")], data)
         return self._send(status, headers, data)
 
-    def _forward_invoke(self, path, body, pending):
-        """Forwards an invoke to cargo lambda watch, waiting (up to 2 minutes) for one restarted after a kill."""
+    def _forward_invoke(self, path, body, pending, timeout=None):
+        """Forwards an invoke to cargo lambda watch, waiting (up to 2 minutes) for one restarted after a kill; a
+        function that answers nothing within its deployed `timeout` (seconds, plus 2 of grace) raises TimeoutError."""
         deadline = time.time() + 120
         while True:
-            conn = http.client.HTTPConnection("127.0.0.1", self.server.lambda_port, timeout=900)
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.lambda_port,
+                                              timeout=(timeout + 2) if timeout else 900)
             try:
                 conn.connect()
                 conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -586,6 +655,9 @@ class Router(BaseHTTPRequestHandler):
             return self._faults(body)
         if self.path.startswith(("/_elbship/calls", "/_elbship/quotas")):
             return self._stats(body)
+        if self.path.startswith("/_elbship/limits"):
+            return self._send(200, [("Content-Type", "application/json")],
+                              json.dumps(self.server.limits.report()).encode())
         if self.path.startswith("/_elbship/iam"):
             if self.command == "DELETE":
                 self.server.iam.clear()
@@ -627,6 +699,7 @@ def main():
     server.pending, server.pending_lock, server.kills, server.last_kill_at = [], threading.Lock(), 0, 0.0
     server.state_dir = a.state_dir
     server.iam = Iam(a.state_dir)
+    server.limits = Limits(a.state_dir)
     print(f"router on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
 

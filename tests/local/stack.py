@@ -7,6 +7,7 @@ serving the five functions, and the router between them, all on 127.0.0.1.
   stack.py down   stop exactly what `up` started
   stack.py env    print the environment of the running stack
   stack.py iam    what the router judged against the functions' roles; exits 1 if it denied anything
+  stack.py limits each function's peak memory and slowest invoke against its deployed size and timeout
 
 Settings (environment): ELBSHIP_LOCAL_SPAN_SIZE (default 1MiB, so that small objects get several spans),
 ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_RELEASE=1 (functions built with --release),
@@ -44,6 +45,8 @@ BACKFILL_STATE_MACHINE = "elbship-backfill"
 # The CDK app's construct id of each state machine -> (local name, type).
 MACHINES = {"state-machine": (STATE_MACHINE, "STANDARD"), "express-state-machine": (EXPRESS_STATE_MACHINE, "EXPRESS"),
             "backfill-state-machine": (BACKFILL_STATE_MACHINE, "STANDARD")}
+# The local stand-in's deadlines (feature `cargo-lambda-watch` of elbship-ship, through elbship-object): never deployed.
+LOCAL_FEATURES = "elbship-ship/cargo-lambda-watch,elbship-object/cargo-lambda-watch"
 CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
          "AWS_DEFAULT_REGION": REGION}
 
@@ -82,7 +85,21 @@ def synthesized_template():
     which the router enforces."""
     template = json.loads(synthesize(STATE / "cdk.out").read_text())
     (STATE / "roles.json").write_text(json.dumps(iam.function_roles(template)))
+    (STATE / "functions.json").write_text(json.dumps(function_limits(template)))
     return template
+
+
+def function_limits(template):
+    """Each function's deployed timeout (seconds) and memory (MB), by binary name: the router ends an invoke past
+    its timeout as Lambda does and measures each function's peak memory against its size."""
+    out = {}
+    for r in template["Resources"].values():
+        if r["Type"] != "AWS::Lambda::Function":
+            continue
+        name = "elbship-" + r["Metadata"]["aws:cdk:path"].split("/")[-2]
+        if name in FUNCTIONS:
+            out[name] = {"timeout": r["Properties"].get("Timeout", 3), "memory_mb": r["Properties"].get("MemorySize", 128)}
+    return out
 
 
 def synthesized_definitions(template):
@@ -178,13 +195,14 @@ def up():
             "ELBSHIP_SPAN_SIZE": os.environ.get("ELBSHIP_LOCAL_SPAN_SIZE", "1MiB"),
             "ELBSHIP_MAP_CONCURRENCY": os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4"),
             "AWS_LAMBDA_LOG_LEVEL": "info",
+            "ELBSHIP_LOCAL_TIMEOUTS": ",".join(f"{f}={v['timeout']}" for f, v in function_limits(template).items()),
             **CREDS,
         }
         env_args = [a for k, v in fenv.items() for a in ("--env-var", f"{k}={v}")]
         concurrency = os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4")
         release = ["--release"] if os.environ.get("ELBSHIP_LOCAL_RELEASE") == "1" else []
         cmd = ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(lam), "--ignore-changes",
-               "--concurrency", str(int(concurrency) + 2), *release, *env_args]
+               "--concurrency", str(int(concurrency) + 2), "--features", LOCAL_FEATURES, *release, *env_args]
         p = spawn("lambda", cmd, base)
         pids["lambda"] = p.pid
         # The router restarts cargo lambda watch after a "kill" fault (it never restarts killed workers itself).
@@ -292,6 +310,25 @@ def iam_report():
         sys.exit(1)
 
 
+def limits_report():
+    """Prints each function's peak memory and slowest invoke against its deployed size and timeout (as the router
+    measured them); exits 1 when one went past its memory (Lambda would have killed it) or its timeout."""
+    ports = json.loads((STATE / "stack.json").read_text())["ports"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{ports['router']}/_elbship/limits", timeout=30) as resp:
+        report = json.loads(resp.read())
+    over = False
+    for name, f in sorted(report.items()):
+        peak, size = f.get("peak_mb", 0), f["memory_mb"]
+        slowest, timeout = f.get("slowest_s", 0), f["timeout"]
+        flag = ""
+        if peak > size or f.get("timed_out", 0):
+            flag, over = "  OVER", True
+        print(f"  {name:16} peak {peak:7.1f} MB of {size:5} MB, slowest invoke {slowest:6.1f} s of {timeout:4} s, "
+              f"{f.get('timed_out', 0)} timed out{flag}")
+    if over:
+        sys.exit(1)
+
+
 def env():
     path = STATE / "env"
     if not path.exists():
@@ -300,4 +337,5 @@ def env():
 
 
 if __name__ == "__main__":
-    {"up": up, "down": down, "env": env, "iam": iam_report}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: sys.exit(__doc__))()
+    {"up": up, "down": down, "env": env, "iam": iam_report, "limits": limits_report,
+     "features": lambda: print(LOCAL_FEATURES)}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: sys.exit(__doc__))()
