@@ -26,6 +26,9 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
+Express: ListExecutions and DescribeExecution of an Express state machine's executions are refused as AWS refuses
+them (moto answers); tests observe Express executions on moto's own port (ELBSHIP_LOCAL_OBSERVER_URL).
+
 Limits: each function runs within its deployed timeout (an invoke past it is answered Sandbox.Timedout, as Lambda
 does, and the instances are killed); its peak memory and slowest invoke are measured, GET /_elbship/limits.
 
@@ -429,6 +432,29 @@ class Router(BaseHTTPRequestHandler):
             self._error(400, "AccessDeniedException", message, content_type)
         return False
 
+    EXPRESS_REFUSED = {"ListExecutions": "StateMachineTypeNotSupported", "DescribeExecution": "InvalidArn",
+                       "GetExecutionHistory": "InvalidArn", "DescribeStateMachineForExecution": "InvalidArn"}
+
+    def _express_refused(self, body):
+        """AWS keeps no history of Express executions (their record is their log group): listing or describing one
+        is refused, as here; moto would answer. (A Map Run's Express children are the exception; elbship has none.)"""
+        op = self.headers.get("X-Amz-Target", "").partition(".")[2]
+        code = self.EXPRESS_REFUSED.get(op)
+        if code is None:
+            return False
+        try:
+            machines = json.loads((self.server.state_dir / "machines.json").read_text())
+        except (OSError, ValueError):
+            return False
+        req = json.loads(body or b"{}")
+        arn = req.get("stateMachineArn") or req.get("executionArn") or ""
+        parts = arn.split(":")
+        name = parts[6] if len(parts) > 6 else ""
+        if machines.get(name) != "EXPRESS":
+            return False
+        self._error(400, code, f"{op} does not support EXPRESS state machines ({arn})", "application/x-amz-json-1.0")
+        return True
+
     def _body(self):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
@@ -663,6 +689,8 @@ class Router(BaseHTTPRequestHandler):
                 self.server.iam.clear()
             return self._send(200, [("Content-Type", "application/json")], json.dumps(self.server.iam.report()).encode())
         if not self.path.startswith("/moto-api") and not self._authorized(body):
+            return None
+        if self.headers.get("X-Amz-Target", "").startswith("AWSStepFunctions.") and self._express_refused(body):
             return None
         if not self.path.startswith("/moto-api"):
             op = operation(self.command, self.path, self.headers)

@@ -230,6 +230,8 @@ def up():
         for construct, (name, kind) in MACHINES.items():
             sfn.create_state_machine(name=name, definition=found[construct], type=kind,
                                      roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
+        # The router refuses to list or describe Express executions, as AWS does.
+        (STATE / "machines.json").write_text(json.dumps({name: kind for name, kind in MACHINES.values()}))
     except BaseException:
         (STATE / "stack.json").write_text(json.dumps({"pids": pids}))
         down(quiet=True)
@@ -245,6 +247,8 @@ def up():
         "ELBSHIP_BACKFILL_STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{BACKFILL_STATE_MACHINE}",
         "ELBSHIP_EXPRESS_MAX_BYTES": express_max,
         "ELBSHIP_LAMBDA_ENDPOINT": endpoint,
+        # moto itself, past the router: for tests to observe what AWS shows only in logs (Express executions).
+        "ELBSHIP_LOCAL_OBSERVER_URL": f"http://127.0.0.1:{moto}",
     }
     (STATE / "stack.json").write_text(json.dumps({"pids": pids, "ports": {"moto": moto, "router": router, "lambda": lam},
                                                   "exports": exports}))

@@ -35,6 +35,9 @@ fn tasks<'a>(states: &'a Value, path: &str, out: &mut Vec<(String, &'a Value)>) 
     }
 }
 
+/// What Step Functions reports for an instance that was killed, crashed or timed out.
+const LAMBDA_KILLS: [&str; 4] = ["States.Timeout", "Lambda.Unknown", "Sandbox.Timedout", "Runtime.ExitError"];
+
 const DEFINITIONS: [&str; 3] = [
     "statemachine/elbship.asl.json",
     "statemachine/elbship-express.asl.json",
@@ -64,6 +67,11 @@ fn every_retryable_name_is_retried_by_every_task_that_invokes_an_elbship_functio
                 .collect();
             for name in ElbshipError::RETRYABLE {
                 assert!(retried.contains(name), "{file} {path}: {name} is retryable but not retried");
+            }
+            // A killed, crashed or timed-out instance (out of memory, a lost sandbox): every function resumes
+            // from its claims and checkpoints, so every Task retries it.
+            for name in LAMBDA_KILLS {
+                assert!(retried.contains(name), "{file} {path}: {name} (a killed instance) is not retried");
             }
             for name in &retried {
                 let ours = ElbshipError::NAMES.contains(name);

@@ -149,7 +149,7 @@ async fn main() {
         let (mut u, control) = usage_from_calls(&report, &memory);
         for f in &done {
             if express {
-                let d = stack.sfn.describe_execution().execution_arn(&f.arn).send().await;
+                let d = stack.observer.describe_execution().execution_arn(&f.arn).send().await;
                 let d = d.unwrap_or_else(|e| panic!("{e:?}"));
                 let secs = d.stop_date().map_or(0.0, |b| (b.as_secs_f64() - d.start_date().as_secs_f64()).max(0.0));
                 u.express_executions += 1.0;

@@ -29,6 +29,9 @@ pub struct Stack {
     pub s3: S3,
     /// Step Functions.
     pub sfn: Sfn,
+    /// Step Functions on moto itself, past the router: what AWS shows only in an Express state machine's log group
+    /// (its executions' ends), which the router refuses to list or describe, as AWS does.
+    pub observer: Sfn,
     /// CloudWatch Logs.
     pub logs: Logs,
     /// The log bucket.
@@ -142,6 +145,9 @@ impl Stack {
         Stack {
             s3: clients::s3(&sdk),
             sfn: clients::sfn(&sdk),
+            observer: Sfn::from_conf(
+                aws_sdk_sfn::config::Builder::from(&sdk).endpoint_url(need("ELBSHIP_LOCAL_OBSERVER_URL")).build(),
+            ),
             logs: clients::logs(&sdk),
             bucket: need("ELBSHIP_BUCKET"),
             state_machine: need("ELBSHIP_STATE_MACHINE_ARN"),
@@ -197,7 +203,8 @@ impl Stack {
     /// Follows an execution to its end.
     pub async fn wait(&self, arn: &str) -> Finished {
         for _ in 0..1200 {
-            let d = self.sfn.describe_execution().execution_arn(arn).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+            let d =
+                self.observer.describe_execution().execution_arn(arn).send().await.unwrap_or_else(|e| panic!("{e:?}"));
             if d.status().as_str() != "RUNNING" {
                 return Finished {
                     arn: arn.to_string(),
