@@ -169,7 +169,7 @@ export class ElbshipStack extends Stack {
       ...(tracing ? [] : [{ id: 'AwsSolutions-SF2', reason: 'X-Ray is optional (context elbship:tracing=true); every Express execution is logged with its data.' }]),
     ], true);
     NagSuppressions.addResourceSuppressions(this.backfill, [
-      { id: 'AwsSolutions-IAM5', reason: 'lambda:InvokeFunction on the object function and its versions (:*); the ResultWriter writes any key under the staging prefix for backfill results; a Distributed Map describes and stops its own child executions (execution:<name>:*); log delivery and X-Ray actions have no resource-level permissions.' },
+      { id: 'AwsSolutions-IAM5', reason: 'lambda:InvokeFunction on the object function and its versions (:*); the ResultWriter writes any key under the staging prefix for backfill results; a Distributed Map describes, stops and redrives its own child executions (execution:<name>/<map run label>:<id>, and execution:<name>:* as CDK grants); log delivery and X-Ray actions have no resource-level permissions.' },
       ...(tracing ? [] : [{ id: 'AwsSolutions-SF2', reason: 'X-Ray is optional (context elbship:tracing=true); the execution history and the Map Run record every batch.' }]),
     ], true);
     NagSuppressions.addResourceSuppressions(this.buckets.staging, [

@@ -127,3 +127,29 @@ class Iam(unittest.TestCase):
         client.close()
         server.close()
         self.assertEqual(found, me)
+
+
+class StateLimit(unittest.TestCase):
+    def test_a_state_output_over_256_kib_fails_with_states_data_limit_exceeded(self):
+        """moto's interpreter enforces Step Functions' 256 KiB state payload limit itself (quotas.py): this pins it,
+        so a moto upgrade that dropped it would fail here first."""
+        import time
+
+        import boto3
+        from moto import mock_aws
+        from moto.core.config import default_user_config
+
+        default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        definition = {"StartAt": "Big", "States": {"Big": {"Type": "Pass", "Result": {"v": "x" * (257 * 1024)},
+                                                           "End": True}}}
+        with mock_aws():
+            sfn = boto3.client("stepfunctions", region_name="us-east-1")
+            arn = sfn.create_state_machine(name="limit", definition=json.dumps(definition),
+                                           roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+            execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+            for _ in range(100):
+                d = sfn.describe_execution(executionArn=execution)
+                if d["status"] != "RUNNING":
+                    break
+                time.sleep(0.05)
+        self.assertEqual((d["status"], d.get("error")), ("FAILED", "States.DataLimitExceeded"))
