@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help build test unit cdk validate validate-aws synth e2e lint fmt bench scale example demo deps local-up local-down
+.PHONY: help build test unit cdk validate validate-aws synth arm64 e2e lint fmt bench scale example demo deps local-up local-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,8 +31,13 @@ validate: deps ## What AWS would refuse, offline: asl-validator on every definit
 validate-aws: deps ## Ask AWS itself (needs an account): ValidateStateMachineDefinition, IAM Access Analyzer (docs/deploy.md)
 	python3 tests/validate/aws.py
 
-synth: deps ## cdk synth with bundling: builds the four functions for arm64 with cargo-lambda
+synth: deps ## cdk synth with bundling: builds the five functions for arm64 with cargo-lambda, prints their sizes
 	cd cdk && npx cdk synth --quiet
+	python3 scripts/package-sizes.py cdk/cdk.out
+
+arm64: deps ## The five functions as they deploy (arm64, release, stripped), without CDK; prints each package's size
+	cargo lambda build --release --arm64 $(foreach f,start plan ship verify object,--bin elbship-$(f))
+	python3 scripts/package-sizes.py target/lambda
 
 e2e: ## End-to-end tests: starts the local stack, runs tests/e2e against it, stops it
 	scripts/e2e.sh

@@ -102,32 +102,29 @@ def role_statements(template):
     return by_role
 
 
-def function_roles(template):
-    """Each function's statements, by its binary's name (`elbship-ship`, ...)."""
+def _roles_of(template, kind, role_property, local_name):
+    """The statements of each resource of `kind`, by `local_name(construct)` (None: left out)."""
     resources = template["Resources"]
     statements = role_statements(template)
     out = {}
     for logical_id, r in resources.items():
-        if r["Type"] != "AWS::Lambda::Function":
+        if r["Type"] != kind:
             continue
-        role = r["Properties"]["Role"].get("Fn::GetAtt", [None])[0]
-        construct = _construct(resources, logical_id)
-        if not construct.startswith(("start", "plan", "ship", "verify", "object")):
-            continue  # CDK's own handlers (bucket notifications)
-        out["elbship-" + construct] = statements.get(role, [])
+        name = local_name(_construct(resources, logical_id))
+        if name is not None:
+            out[name] = statements.get(r["Properties"][role_property].get("Fn::GetAtt", [None])[0], [])
     return out
+
+
+def function_roles(template):
+    """Each function's statements, by its binary's name (`elbship-ship`, ...); CDK's own handlers left out."""
+    ours = ("start", "plan", "ship", "verify", "object")
+    return _roles_of(template, "AWS::Lambda::Function", "Role", lambda c: "elbship-" + c if c in ours else None)
 
 
 def state_machine_roles(template):
     """Each state machine's statements, by its local name."""
-    resources = template["Resources"]
-    statements = role_statements(template)
-    out = {}
-    for logical_id, r in resources.items():
-        if r["Type"] == "AWS::StepFunctions::StateMachine":
-            role = r["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-            out[STATE_MACHINES[_construct(resources, logical_id)]] = statements.get(role, [])
-    return out
+    return _roles_of(template, "AWS::StepFunctions::StateMachine", "RoleArn", STATE_MACHINES.get)
 
 
 def allows(statements, action, resource):

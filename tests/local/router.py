@@ -307,25 +307,44 @@ def restart_lambda(state_dir, port, functions):
     raise RuntimeError("cargo lambda watch did not start again; see its log")
 
 
+class StateFile:
+    """A JSON object stack.py writes into the state directory, read again whenever it changes."""
+
+    def __init__(self, path):
+        self.path, self.lock = path, threading.Lock()
+        self.value, self.mtime = {}, None
+
+    def all(self):
+        with self.lock:
+            try:
+                mtime = self.path.stat().st_mtime
+            except OSError:
+                return {}
+            if mtime != self.mtime:
+                self.value, self.mtime = json.loads(self.path.read_text()), mtime
+            return self.value
+
+    def get(self, key):
+        return self.all().get(key) if self.path.exists() else None
+
+    def loaded(self):
+        return self.mtime is not None
+
+
 class Iam:
     """The functions' roles as the synthesized template grants them (`roles.json` in the state directory, written by
     stack.py; read again when it changes), and what was judged and denied."""
 
     def __init__(self, state_dir):
-        self.path = state_dir / "roles.json"
+        self.roles = StateFile(state_dir / "roles.json")
         self.lock = threading.Lock()
-        self.roles, self.mtime = {}, None
         self.judged, self.denied = 0, []
 
     def statements(self, function):
-        with self.lock:
-            try:
-                mtime = self.path.stat().st_mtime
-            except OSError:
-                return None
-            if mtime != self.mtime:
-                self.roles, self.mtime = json.loads(self.path.read_text()), mtime
-            return self.roles.get(function)
+        """The function's statements; None before stack.py wrote the roles (nothing judged); a function the
+        template grants nothing gets none, so everything it asks is denied."""
+        roles = self.roles.all()
+        return roles.get(function, []) if self.roles.loaded() else None
 
     def judge(self, function, action, resource):
         statements = self.statements(function)
@@ -340,7 +359,7 @@ class Iam:
 
     def report(self):
         with self.lock:
-            return {"enforcing": self.mtime is not None, "judged": self.judged, "denied": list(self.denied)}
+            return {"enforcing": self.roles.loaded(), "judged": self.judged, "denied": list(self.denied)}
 
     def clear(self):
         with self.lock:
@@ -353,19 +372,12 @@ class Limits:
     slowest invoke. An invoke past its timeout is ended as Lambda ends it (`Sandbox.Timedout`)."""
 
     def __init__(self, state_dir):
-        self.path = state_dir / "functions.json"
+        self.spec = StateFile(state_dir / "functions.json")
         self.lock = threading.Lock()
-        self.spec, self.mtime, self.seen = {}, None, {}
+        self.seen = {}
 
     def of(self, function):
-        with self.lock:
-            try:
-                mtime = self.path.stat().st_mtime
-            except OSError:
-                return None
-            if mtime != self.mtime:
-                self.spec, self.mtime = json.loads(self.path.read_text()), mtime
-            return self.spec.get(function)
+        return self.spec.get(function)
 
     def measured(self, function, seconds, timed_out=False):
         peak_kb = 0
@@ -390,7 +402,7 @@ class Limits:
 
     def report(self):
         with self.lock:
-            return {f: {**spec, **self.seen.get(f, {})} for f, spec in self.spec.items()}
+            return {f: {**spec, **self.seen.get(f, {})} for f, spec in self.spec.all().items()}
 
 
 class Router(BaseHTTPRequestHandler):

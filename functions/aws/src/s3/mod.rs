@@ -186,16 +186,23 @@ impl Objects {
         Ok(ObjectRef { bucket: o.bucket.clone(), key: o.key.clone(), size, etag })
     }
 
-    /// Reads a whole (small) object.
-    pub async fn get_bytes(&self, l: &S3Location) -> Result<Vec<u8>, ElbshipError> {
-        let out = self
-            .client
+    /// One GET of a staging or result object (elbship's own, not a log: no ETag to hold it to).
+    async fn get_unconditional(
+        &self,
+        l: &S3Location,
+    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, ElbshipError> {
+        self.client
             .get_object()
             .bucket(&l.bucket)
             .key(&l.key)
             .send()
             .await
-            .map_err(|e| classify_s3(&e, status(&e), &l.bucket, &l.key, ""))?;
+            .map_err(|e| classify_s3(&e, status(&e), &l.bucket, &l.key, ""))
+    }
+
+    /// Reads a whole (small) object.
+    pub async fn get_bytes(&self, l: &S3Location) -> Result<Vec<u8>, ElbshipError> {
+        let out = self.get_unconditional(l).await?;
         let bytes = out
             .body
             .collect()
@@ -211,14 +218,7 @@ impl Objects {
         F: FnMut(u64, &[u8]) -> Result<(), ElbshipError>,
     {
         use tokio::io::AsyncBufReadExt;
-        let out = self
-            .client
-            .get_object()
-            .bucket(&l.bucket)
-            .key(&l.key)
-            .send()
-            .await
-            .map_err(|e| classify_s3(&e, status(&e), &l.bucket, &l.key, ""))?;
+        let out = self.get_unconditional(l).await?;
         let mut body = tokio::io::BufReader::new(out.body.into_async_read());
         let mut line = Vec::new();
         let mut n = 0u64;
