@@ -295,6 +295,10 @@ mod tests {
         let now = 1_795_771_232_305;
         assert_eq!(remaining_time(now + 900_000, now), Duration::from_secs(900));
         assert_eq!(remaining_time(now - 5, now), Duration::ZERO);
+        #[cfg(not(feature = "cargo-lambda-watch"))]
+        assert_eq!(remaining_time(600_000, now), Duration::ZERO, "a deployed build reads only Lambda's epoch form");
+        #[cfg(feature = "cargo-lambda-watch")]
+        assert_eq!(remaining_time(600_000, now), Duration::from_secs(600), "cargo lambda watch's form, locally");
         assert_eq!(give_up_after(Duration::from_secs(900)), Duration::from_secs(890));
         assert_eq!(give_up_after(Duration::from_secs(8)), Duration::from_secs(4));
     }
