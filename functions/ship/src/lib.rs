@@ -290,6 +290,19 @@ fn lost_task(e: tokio::task::JoinError) -> Sent {
 mod tests {
     use super::*;
 
+    /// Locally, each function gets its deployed timeout, not cargo lambda watch's one for all.
+    #[cfg(feature = "cargo-lambda-watch")]
+    #[test]
+    fn locally_the_deadline_is_the_functions_deployed_timeout() {
+        let me = std::env::current_exe().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let me = me.unwrap_or_default();
+        std::env::set_var("ELBSHIP_LOCAL_TIMEOUTS", format!("elbship-other=900,{me}=120"));
+        let now = 1_795_771_232_305;
+        assert_eq!(remaining_time(600_000, now), Duration::from_secs(120));
+        assert_eq!(remaining_time(now + 60_000, now), Duration::from_secs(60), "the sooner of the two");
+        std::env::remove_var("ELBSHIP_LOCAL_TIMEOUTS");
+    }
+
     #[test]
     fn the_time_left_comes_from_the_deadline() {
         let now = 1_795_771_232_305;
