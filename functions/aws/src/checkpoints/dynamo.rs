@@ -198,12 +198,16 @@ impl CheckpointStore for DynamoCheckpoints {
         geometry: &str,
         first_reservation: u32,
     ) -> Result<TakenOver, ElbshipError> {
+        // Fenced only when the geometry matches: an attempt planned with other span boundaries must not take the
+        // span from its live owner, so the condition is part of the write, and a refusal brings the stored geometry
+        // back (ReturnValuesOnConditionCheckFailure: no read, no extra grant).
         let out = self
             .update(key)
             .update_expression(
                 "SET #o = :o, geometry = if_not_exists(geometry, :g), sent_below = if_not_exists(sent_below, :r), \
                  rj = if_not_exists(rj, :m), expires_at = if_not_exists(expires_at, :e)",
             )
+            .condition_expression("attribute_not_exists(geometry) OR geometry = :g")
             .expression_attribute_names("#o", "owner")
             .expression_attribute_values(":o", s(owner))
             .expression_attribute_values(":g", s(geometry))
@@ -211,16 +215,25 @@ impl CheckpointStore for DynamoCheckpoints {
             .expression_attribute_values(":m", AttributeValue::M(HashMap::new()))
             .expression_attribute_values(":e", expires_at())
             .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
-            .await
-            .map_err(|e| classify(&e, &format!("UpdateItem take over {key}")))?;
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) if conditional_failed(&e) => {
+                let stored = match e.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(c)) => {
+                        c.item().and_then(|i| i.get("geometry")).and_then(|v| v.as_s().ok()).cloned()
+                    }
+                    _ => None,
+                };
+                return Err(super::mismatch(key, stored.as_deref().unwrap_or("another geometry"), geometry));
+            }
+            Err(e) => return Err(classify(&e, &format!("UpdateItem take over {key}"))),
+        };
         let Some(item) = out.attributes().filter(|a| a.contains_key("geometry")) else {
             return Ok(TakenOver { prior: SpanCheckpoint::default(), sent_below: first_reservation });
         };
-        let stored = item.get("geometry").and_then(|v| v.as_s().ok()).map_or("", String::as_str);
-        if stored != geometry {
-            return Err(super::mismatch(key, stored, geometry));
-        }
         let prior = checkpoint_from(item)?;
         Ok(TakenOver { sent_below: prior.sent_below, prior })
     }

@@ -66,7 +66,7 @@ pub trait CheckpointStore: Send + Sync {
 
     /// Makes `owner` the owner of span `key` (whose geometry is `geometry`) and returns what it held. A new span
     /// gets its first reservation, `sent_below = first_reservation`, in the same write. Fails with
-    /// `CheckpointMismatch` when the stored span has another geometry.
+    /// `CheckpointMismatch` when the stored span has another geometry, and then writes nothing: its owner keeps it.
     fn take_over(
         &self,
         key: &str,

@@ -82,7 +82,7 @@ async fn a_checkpoint_is_read_back_whole() {
         .match_requests(|r| r.expression_attribute_values().and_then(|v| v.get(":o")) == Some(&s("me")))
         .sequence()
         .output(move || UpdateItemOutput::builder().set_attributes(Some(item.clone())).build())
-        .times(2)
+        .times(1)
         .build();
     let store = DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, [&rule]), "t");
     let taken = store.take_over("o#0", "me", "g", 4).await.unwrap_or_else(|e| panic!("{e}"));
@@ -92,9 +92,30 @@ async fn a_checkpoint_is_read_back_whole() {
     assert_eq!((cp.sent_below, cp.possibly_duplicated.len(), cp.progress.lines_delivered), (6, 1, 7));
     assert_eq!(cp.rejections.get(&1).and_then(|r| r.too_old_end), Some(2));
     assert_eq!(cp.unknown().collect::<Vec<_>>(), [2, 4, 5]);
+}
 
-    let e = store.take_over("o#0", "me", "other geometry", 4).await.err();
-    assert_eq!(e.map(|e| e.name()), Some("CheckpointMismatch"));
+#[tokio::test]
+async fn an_attempt_with_other_span_boundaries_is_refused_by_the_write_and_fences_out_no_one() {
+    // The geometry is compared in the write's condition: a refused take-over writes nothing (the live owner keeps
+    // the span), and the refusal brings back the stored geometry for the error.
+    let refused = mock!(Client::update_item)
+        .match_requests(|r| {
+            r.condition_expression() == Some("attribute_not_exists(geometry) OR geometry = :g")
+                && r.return_values_on_condition_check_failure() == Some(&ReturnValuesOnConditionCheckFailure::AllOld)
+        })
+        .then_error(|| {
+            UpdateItemError::ConditionalCheckFailedException(
+                aws_sdk_dynamodb::types::error::ConditionalCheckFailedException::builder()
+                    .message("The conditional request failed")
+                    .set_item(Some(HashMap::from([("geometry".to_string(), s("g")), ("owner".to_string(), s("live"))])))
+                    .build(),
+            )
+        });
+    let store = DynamoCheckpoints::new(mock_client!(aws_sdk_dynamodb, [&refused]), "t");
+    let e = store.take_over("o#0", "newer", "other geometry", 4).await.err();
+    assert_eq!(e.as_ref().map(|e| e.name()), Some("CheckpointMismatch"));
+    assert!(e.is_some_and(|e| e.to_string().contains("other geometry")));
+    assert_eq!(refused.num_calls(), 1);
 }
 
 #[tokio::test]
