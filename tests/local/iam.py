@@ -26,6 +26,8 @@ import urllib.parse
 
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
+from procs import matching
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # The local names of the template's resources, by the last part of their construct path but one.
@@ -208,15 +210,7 @@ def calling_binary(peer_port, server_port, binaries):
     if inode is None:
         return None
     link = f"socket:[{inode}]"
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            name = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
-        except OSError:
-            continue
-        if name not in binaries:
-            continue
+    for pid, exe in matching(lambda exe: os.path.basename(exe) in binaries):
         try:
             fds = os.listdir(f"/proc/{pid}/fd")
         except OSError:
@@ -224,7 +218,7 @@ def calling_binary(peer_port, server_port, binaries):
         for fd in fds:
             try:
                 if os.readlink(f"/proc/{pid}/fd/{fd}") == link:
-                    return name
+                    return os.path.basename(exe)
             except OSError:
                 continue
     return None

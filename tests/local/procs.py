@@ -1,10 +1,11 @@
-"""Finding and killing processes by their executable, for the local stack (stack.py) and its router (router.py)."""
+"""Finding and killing processes by their executable, for the local stack (stack.py), its router (router.py) and
+the router's IAM and limits (iam.py)."""
 import os
 import signal
 
 
-def kill_matching(matches):
-    """SIGKILLs every process whose executable path satisfies `matches`."""
+def matching(matches):
+    """(pid, executable path) of every process whose executable path satisfies `matches`."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -13,7 +14,13 @@ def kill_matching(matches):
         except OSError:
             continue
         if matches(exe):
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            yield int(pid), exe
+
+
+def kill_matching(matches):
+    """SIGKILLs every process whose executable path satisfies `matches`."""
+    for pid, _ in list(matching(matches)):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -65,7 +65,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import iam
-from procs import kill_matching
+from procs import kill_matching, matching
 
 MAX_BATCH_BYTES = 1_048_576
 EVENT_OVERHEAD = 26
@@ -325,7 +325,7 @@ class StateFile:
             return self.value
 
     def get(self, key):
-        return self.all().get(key) if self.path.exists() else None
+        return self.all().get(key)
 
     def loaded(self):
         return self.mtime is not None
@@ -381,12 +381,8 @@ class Limits:
 
     def measured(self, function, seconds, timed_out=False):
         peak_kb = 0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
+        for pid, _ in matching(lambda exe: os.path.basename(exe) == function):
             try:
-                if os.path.basename(os.readlink(f"/proc/{pid}/exe")) != function:
-                    continue
                 with open(f"/proc/{pid}/status") as f:
                     for line in f:
                         if line.startswith("VmHWM:"):
@@ -454,10 +450,7 @@ class Router(BaseHTTPRequestHandler):
         code = self.EXPRESS_REFUSED.get(op)
         if code is None:
             return False
-        try:
-            machines = json.loads((self.server.state_dir / "machines.json").read_text())
-        except (OSError, ValueError):
-            return False
+        machines = self.server.machines.all()
         req = json.loads(body or b"{}")
         arn = req.get("stateMachineArn") or req.get("executionArn") or ""
         parts = arn.split(":")
@@ -740,6 +733,7 @@ def main():
     server.state_dir = a.state_dir
     server.iam = Iam(a.state_dir)
     server.limits = Limits(a.state_dir)
+    server.machines = StateFile(a.state_dir / "machines.json")  # state machine name -> type, for Express refusals
     print(f"router on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
 

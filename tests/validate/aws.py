@@ -24,24 +24,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "local"))
+import offline  # noqa: E402
 
 CFN_POLICY_VALIDATOR = "cfn-policy-validator"
 
 
 def definitions(template, account, region):
     """(logical id, type, definition) of each state machine, substitutions resolved to this account's ARN shapes."""
-    for logical_id, r in template["Resources"].items():
-        if r["Type"] != "AWS::StepFunctions::StateMachine":
-            continue
-        props = r["Properties"]
-        text = props["DefinitionString"]
-        for name, value in props.get("DefinitionSubstitutions", {}).items():
-            if isinstance(value, dict) and "Fn::GetAtt" in value:
-                value = f"arn:aws:lambda:{region}:{account}:function:elbship-{name.lower()}"
-            elif isinstance(value, dict):
-                value = f"elbship-{name.lower()}"
-            text = text.replace("${" + name + "}", value)
-        yield logical_id, props.get("StateMachineType", "STANDARD"), text
+    found = offline.template_definitions(
+        template,
+        arn=lambda name: f"arn:aws:lambda:{region}:{account}:function:elbship-{name.lower()}",
+        ref=lambda name: f"elbship-{name.lower()}",
+    )
+    for logical_id, (kind, text) in found.items():
+        yield logical_id, kind, text
 
 
 def validate_definitions(sfn, template, account, region):

@@ -44,8 +44,11 @@ def asl_files():
     return sorted((ROOT / "statemachine").glob("*.asl.json"))
 
 
-def template_definitions(template):
-    """Each state machine's definition as the template deploys it, substitutions resolved to placeholders."""
+def template_definitions(template, arn=None, ref=None):
+    """Each state machine's definition as the template deploys it, by logical id, with its type: substitutions
+    resolved by `arn(name)` (a `Fn::GetAtt` ... `Arn`) and `ref(name)` (anything else), placeholders by default."""
+    arn = arn or (lambda name: PLACEHOLDERS["Arn"])
+    ref = ref or (lambda name: PLACEHOLDERS["Ref"])
     out = {}
     for logical_id, r in template["Resources"].items():
         if r["Type"] != "AWS::StepFunctions::StateMachine":
@@ -56,13 +59,13 @@ def template_definitions(template):
             raise SystemExit(f"{logical_id}: DefinitionString is not a plain string; cannot validate it offline")
         for name, value in props.get("DefinitionSubstitutions", {}).items():
             if isinstance(value, dict) and "Fn::GetAtt" in value:
-                value = PLACEHOLDERS["Arn"]
+                value = arn(name)
             elif isinstance(value, dict):
-                value = PLACEHOLDERS["Ref"]
+                value = ref(name)
             text = text.replace("${" + name + "}", value)
         if "${" in text:
             raise SystemExit(f"{logical_id}: unresolved substitutions left in its definition")
-        out[logical_id] = text
+        out[logical_id] = (props.get("StateMachineType", "STANDARD"), text)
     return out
 
 
@@ -181,7 +184,7 @@ def main():
             ok = False
         for f in asl_files():
             ok &= validate_asl(str(f.relative_to(ROOT)), f)
-        for logical_id, text in template_definitions(template).items():
+        for logical_id, (_, text) in template_definitions(template).items():
             path = Path(tmp) / f"{logical_id}.asl.json"
             path.write_text(text)
             ok &= validate_asl(f"template {logical_id}", path)
