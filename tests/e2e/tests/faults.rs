@@ -1,19 +1,17 @@
 //! Faults injected into the real pipeline on the local stack (the router's fault rules), each object's
-//! CloudWatch Logs stream compared event by event with the object: every execution ends SUCCEEDED, every line is
+//! CloudWatch Logs stream compared event by event with the object (read without elbship's code): every execution ends SUCCEEDED, every line is
 //! delivered, and events stored more than once are at most those the ledger counts as possibly duplicated.
 //!
 //! The rules match on each test's own load balancer name, so tests do not disturb each other, except the one that
 //! kills the functions (every running instance dies, as in a crash), which runs alone.
 
 use elbship_aws::sfn::{retry_failed, StartOutcome};
-use elbship_core::event_builder::MessageMode;
 use elbship_core::job::{ObjectRef, ShipOptions};
-use elbship_core::policy::OldEventPolicy;
 use elbship_core::synth::alb_log;
 use elbship_core::verify::Incomplete;
 use elbship_e2e::{
-    arn_of, clear_faults, duplicated_events, expected, gzip, key, now_ms, run_cli, set_faults, unique, Finished, Stack,
-    Stored,
+    alb_events, arn_of, clear_faults, duplicated_events, gzip, key, now_ms, run_cli, set_faults, unique, Finished,
+    Stack, Stored,
 };
 use serde_json::{json, Value};
 
@@ -34,7 +32,6 @@ struct Run {
     stack: Stack,
     object: ObjectRef,
     bytes: Vec<u8>,
-    now: i64,
     finished: Finished,
 }
 
@@ -51,14 +48,14 @@ async fn run_under(name: &str, rules: Value) -> Run {
     set_faults(serde_json::from_str::<Value>(&rules.to_string().replace("{lb}", &lb)).unwrap_or(Value::Null));
     let object = stack.put(&k, bytes.clone()).await;
     let finished = stack.wait(&arn_of(&stack.start_with(&object, OPTIONS).await)).await;
-    Run { stack, object, bytes, now, finished }
+    Run { stack, object, bytes, finished }
 }
 
 impl Run {
     /// What the object's stream holds, and what it must hold.
     async fn events(&self, group: &str, stream: &str) -> (Vec<Stored>, Vec<Stored>) {
         let stored = self.stack.events(group, stream).await;
-        let (want, _) = expected(&self.object.key, &self.bytes, self.now, MessageMode::Raw, OldEventPolicy::Reject);
+        let want = alb_events(&self.object.key, &self.bytes);
         (stored, want)
     }
 }
@@ -204,7 +201,7 @@ async fn express_under(name: &str, rules: Value) -> (Finished, Shipped) {
     let out = last.output.clone().unwrap_or_default();
     let ledger = out["ledger"].clone();
     let stored = stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
-    let (want, _) = expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject);
+    let want = alb_events(&k, &bytes);
     assert_eq!(ledger["lines_delivered"].as_u64(), Some(want.len() as u64));
     let extra = duplicated_events(&stored, &want);
     assert!(extra <= ledger["possibly_duplicated"].as_u64().unwrap_or(0), "{extra} stored twice, uncounted");
@@ -243,7 +240,7 @@ async fn a_backfill_whose_batches_are_throttled_fails_and_a_redrive_finishes_it_
         let bytes = gzip(&alb_log(100 + i, now - 40 * MINUTE, 20_000));
         let k = key("alb_access", &lb, now - (5 + i as i64 % 20) * MINUTE, &format!("r{i}"));
         stack.put(&k, bytes.clone()).await;
-        want.extend(expected(&k, &bytes, now, MessageMode::Raw, OldEventPolicy::Reject).0);
+        want.extend(alb_events(&k, &bytes));
     }
     want.sort();
     // Every call of this backfill's batches after the first is throttled by Lambda, through all of the state
@@ -274,9 +271,7 @@ async fn a_backfill_whose_batches_are_throttled_fails_and_a_redrive_finishes_it_
         redriven.contains("60 verified"),
         "the objects the failed attempt held are resumed, not duplicates: {redriven}"
     );
-    let stream = format!("alb_access/{}", &elbship_core::timestamp::format_ms(now - 5 * MINUTE)[..10]);
-    let mut stored = stack.events(&format!("/elbship/123456789012/us-east-1/app/{lb}"), &stream).await;
-    stored.sort();
+    let stored = stack.group_events(&format!("/elbship/123456789012/us-east-1/app/{lb}")).await;
     assert_eq!(stored.len(), want.len());
     assert_eq!(stored, want, "every line of the 60 objects once");
 }

@@ -10,14 +10,15 @@ fn object() -> ObjectRef {
     ObjectRef { bucket: "b".into(), key: "k".into(), size: 10, etag: "\"e1\"".into() }
 }
 
+/// The whole body; a read error fails the test, never reads as an empty body.
 async fn read_all(r: Box<dyn Read + Send>) -> Vec<u8> {
     tokio::task::spawn_blocking(move || {
         let mut r = r;
         let mut v = Vec::new();
-        r.read_to_end(&mut v).map(|_| v).unwrap_or_default()
+        r.read_to_end(&mut v).map(|_| v).unwrap_or_else(|e| panic!("reading the body: {e}"))
     })
     .await
-    .unwrap_or_default()
+    .unwrap_or_else(|e| panic!("the reading task: {e}"))
 }
 
 #[tokio::test]
