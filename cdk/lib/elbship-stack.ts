@@ -10,12 +10,13 @@ import { ElbshipDashboard } from './dashboard';
 import { CheckpointTable } from './checkpoints';
 import { LogBuckets, STAGING_PREFIX } from './buckets';
 import { architectureOf, ElbshipConfig, logGroupPrefix } from './config';
+import { defaultOf } from './environment';
 import { ElbshipFunctions } from './functions';
 import { ObjectCreatedTrigger } from './trigger';
 import { Workflow } from './workflow';
 import { Backfill } from './backfill';
 
-export const DEFAULT_LOG_GROUP_TEMPLATE = '/elbship/{account}/{region}/{lb_type}/{lb_name}';
+export const DEFAULT_LOG_GROUP_TEMPLATE = defaultOf('ELBSHIP_LOG_GROUP_TEMPLATE');
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export interface ElbshipStackProps extends StackProps {
@@ -53,24 +54,27 @@ export class ElbshipStack extends Stack {
 
     this.buckets = new LogBuckets(this, 'buckets', { sourceBucketName: c.sourceBucketName, keyPrefix: c.keyPrefix ?? '' });
     this.checkpoints = new CheckpointTable(this, 'checkpoints');
-    const environment: Record<string, string> = {
-      ELBSHIP_LOG_GROUP_TEMPLATE: logTemplate,
-      ELBSHIP_MESSAGE_MODE: c.messageMode ?? 'raw',
-      ELBSHIP_OLD_EVENT_POLICY: c.oldEventPolicy ?? 'reject',
-      ELBSHIP_SPAN_SIZE: c.spanSize ?? '128MiB',
-      ELBSHIP_MAP_CONCURRENCY: String(mapConcurrency),
-      ELBSHIP_SEND_CONCURRENCY: String(sendConcurrency),
+    const chosen = (v: string | number | undefined): string | undefined => (v === undefined ? undefined : String(v));
+    // What the app wires, and what the operator chose; every other variable keeps the code's default.
+    const variables: Record<string, string | undefined> = {
       ELBSHIP_STAGING_BUCKET: this.buckets.staging.bucketName,
       ELBSHIP_STAGING_PREFIX: STAGING_PREFIX,
       ELBSHIP_CHECKPOINT_TABLE: this.checkpoints.table.tableName,
-      ...(c.logStreamTemplate ? { ELBSHIP_LOG_STREAM_TEMPLATE: c.logStreamTemplate } : {}),
-      ...(c.targetRetentionDays ? { ELBSHIP_LOG_GROUP_RETENTION_DAYS: String(c.targetRetentionDays) } : {}),
-      ...(c.logGroupKmsKeyArn ? { ELBSHIP_LOG_GROUP_KMS_KEY: c.logGroupKmsKeyArn } : {}),
-      ...(c.logGroupClass ? { ELBSHIP_LOG_GROUP_CLASS: c.logGroupClass } : {}),
+      ELBSHIP_LOG_GROUP_TEMPLATE: c.logGroupTemplate,
+      ELBSHIP_LOG_STREAM_TEMPLATE: c.logStreamTemplate,
+      ELBSHIP_MESSAGE_MODE: c.messageMode,
+      ELBSHIP_OLD_EVENT_POLICY: c.oldEventPolicy,
+      ELBSHIP_SPAN_SIZE: c.spanSize,
+      ELBSHIP_MAP_CONCURRENCY: chosen(c.mapConcurrency),
+      ELBSHIP_SEND_CONCURRENCY: chosen(c.sendConcurrency),
+      ELBSHIP_LOG_GROUP_RETENTION_DAYS: chosen(c.targetRetentionDays),
+      ELBSHIP_LOG_GROUP_KMS_KEY: c.logGroupKmsKeyArn,
+      ELBSHIP_LOG_GROUP_CLASS: c.logGroupClass,
+      ELBSHIP_EXPRESS_MAX_BYTES: c.expressMaxBytes,
     };
     this.functions = new ElbshipFunctions(this, 'functions', {
       architecture: architectureOf(c),
-      environment,
+      variables,
       logRetention: functionRetention as RetentionDays,
       logKey,
       tracing,
@@ -81,13 +85,11 @@ export class ElbshipStack extends Stack {
     });
     const sm = this.workflow.stateMachine;
     const express = this.workflow.expressStateMachine;
+    f.setVariable('ELBSHIP_STATE_MACHINE_ARN', sm.stateMachineArn);
     for (const fn of [f.start, f.object]) {
-      fn.addEnvironment('ELBSHIP_STATE_MACHINE_ARN', sm.stateMachineArn);
       sm.grantStartExecution(fn); // start: large objects; object: the hand-over of what it cannot finish
     }
-    f.start.addEnvironment('ELBSHIP_EXPRESS_STATE_MACHINE_ARN', express.stateMachineArn);
-    f.start.addEnvironment('ELBSHIP_EXPRESS_MAX_BYTES', c.expressMaxBytes ?? '4MiB');
-    f.object.addEnvironment('ELBSHIP_EXPRESS_MAX_BYTES', c.expressMaxBytes ?? '4MiB');
+    f.setVariable('ELBSHIP_EXPRESS_STATE_MACHINE_ARN', express.stateMachineArn);
     express.grantStartExecution(f.start);
     this.backfill = new Backfill(this, 'backfill', {
       object: f.object, source: this.buckets.source, keyPrefix: c.keyPrefix ?? '', staging: this.buckets.staging,

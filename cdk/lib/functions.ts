@@ -6,13 +6,14 @@ import { Architecture, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
+import { environmentFor, FunctionName, reads } from './environment';
 
 export const WORKSPACE_MANIFEST = path.join(__dirname, '..', '..', 'Cargo.toml');
 
 export interface ElbshipFunctionsProps {
   readonly architecture: Architecture;
-  /** Environment every function gets (the configuration of `elbship-aws`). */
-  readonly environment: Record<string, string>;
+  /** Values of the functions' variables (unset ones left out); each function gets those it reads. */
+  readonly variables: Record<string, string | undefined>;
   readonly logRetention: RetentionDays;
   readonly logKey?: IKey;
   readonly tracing: boolean;
@@ -25,7 +26,7 @@ interface Spec {
   readonly description: string;
 }
 
-const SPECS: Record<'start' | 'plan' | 'ship' | 'verify' | 'object', Spec> = {
+const SPECS: Record<FunctionName, Spec> = {
   // start and object wait on AWS calls for small objects, so they get the least memory (billed per MB-second).
   start: { binary: 'elbship-start', memoryMb: 128, timeout: Duration.minutes(1), description: 'elbship: S3 Object Created -> one execution per log object' },
   // 1,769 MB is one full vCPU: plan inflates the whole object once.
@@ -45,7 +46,7 @@ export class ElbshipFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: ElbshipFunctionsProps) {
     super(scope, id);
-    const make = (name: keyof typeof SPECS): RustFunction => {
+    const make = (name: FunctionName): RustFunction => {
       const spec = SPECS[name];
       const logGroup = new LogGroup(this, `${name}-logs`, {
         retention: props.logRetention,
@@ -61,7 +62,7 @@ export class ElbshipFunctions extends Construct {
         memorySize: spec.memoryMb,
         timeout: spec.timeout,
         description: spec.description,
-        environment: { ...props.environment, AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'INFO' },
+        environment: { ...environmentFor(name, props.variables), AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'INFO' },
         logGroup,
         tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       });
@@ -71,5 +72,12 @@ export class ElbshipFunctions extends Construct {
     this.ship = make('ship');
     this.verify = make('verify');
     this.object = make('object');
+  }
+
+  /** Sets a variable on every function that reads it (the wiring of resources made after the functions). */
+  setVariable(name: string, value: string): void {
+    for (const fn of ['start', 'plan', 'ship', 'verify', 'object'] as FunctionName[]) {
+      if (reads(fn, name)) this[fn].addEnvironment(name, value);
+    }
   }
 }

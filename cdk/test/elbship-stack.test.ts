@@ -38,21 +38,36 @@ describe('the elbship stack', () => {
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 8); // five functions, three state machines
   });
 
-  test('functions get the documented configuration', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          ELBSHIP_LOG_GROUP_TEMPLATE: '/elbship/{account}/{region}/{lb_type}/{lb_name}',
-          ELBSHIP_MESSAGE_MODE: 'raw',
-          ELBSHIP_OLD_EVENT_POLICY: 'reject',
-          ELBSHIP_SPAN_SIZE: '128MiB',
-          ELBSHIP_MAP_CONCURRENCY: '10',
-          ELBSHIP_SEND_CONCURRENCY: '8',
-          ELBSHIP_STAGING_PREFIX: 'elbship-staging/',
-          ELBSHIP_STATE_MACHINE_ARN: Match.anyValue(),
-        }),
-      },
-    });
+  /** The ELBSHIP_ variables of each function, by its binary name. */
+  function variablesOf(t: ReturnType<typeof synth>['template']): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    const rust = t.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'provided.al2023' } });
+    for (const fn of Object.values(rust) as any[]) {
+      const name = /elbship: (\S+)/.exec(fn.Properties.Description)?.[0] ?? '';
+      const vars = Object.entries(fn.Properties.Environment.Variables).filter(([k]) => k.startsWith('ELBSHIP_'));
+      out[name] = Object.fromEntries(vars);
+    }
+    return out;
+  }
+
+  test('each function gets only the variables it reads, and no default restated', () => {
+    const vars = variablesOf(template);
+    const names = (fn: string) => Object.keys(vars[fn] ?? {}).sort();
+    expect(names('elbship: S3')).toEqual(['ELBSHIP_EXPRESS_STATE_MACHINE_ARN', 'ELBSHIP_STATE_MACHINE_ARN']);
+    expect(names('elbship: read')).toEqual(['ELBSHIP_CHECKPOINT_TABLE', 'ELBSHIP_STAGING_BUCKET', 'ELBSHIP_STAGING_PREFIX']);
+    expect(names('elbship: ship')).toEqual(['ELBSHIP_CHECKPOINT_TABLE']);
+    expect(names('elbship: prove')).toEqual(['ELBSHIP_CHECKPOINT_TABLE']);
+    expect(names('elbship: plan,')).toEqual(['ELBSHIP_CHECKPOINT_TABLE', 'ELBSHIP_STAGING_BUCKET', 'ELBSHIP_STAGING_PREFIX', 'ELBSHIP_STATE_MACHINE_ARN']);
+  });
+
+  test('an option chosen reaches exactly the functions that read it', () => {
+    const vars = variablesOf(synth({ messageMode: 'json', expressMaxBytes: '1MiB', targetRetentionDays: 30 }).template);
+    const has = (fn: string, name: string) => vars[fn]?.[name];
+    expect([has('elbship: read', 'ELBSHIP_MESSAGE_MODE'), has('elbship: plan,', 'ELBSHIP_MESSAGE_MODE')]).toEqual(['json', 'json']);
+    expect(has('elbship: ship', 'ELBSHIP_MESSAGE_MODE')).toBeUndefined();
+    expect([has('elbship: S3', 'ELBSHIP_EXPRESS_MAX_BYTES'), has('elbship: plan,', 'ELBSHIP_EXPRESS_MAX_BYTES')]).toEqual(['1MiB', '1MiB']);
+    expect(has('elbship: ship', 'ELBSHIP_LOG_GROUP_RETENTION_DAYS')).toBe('30');
+    expect(has('elbship: prove', 'ELBSHIP_LOG_GROUP_RETENTION_DAYS')).toBeUndefined();
   });
 
   test('the deployed definitions are the statemachine/ files with their substitutions', () => {
@@ -69,7 +84,7 @@ describe('the elbship stack', () => {
       expect(group.Properties.LogGroupClass).toBeUndefined();
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ ELBSHIP_EXPRESS_MAX_BYTES: '4MiB', ELBSHIP_EXPRESS_STATE_MACHINE_ARN: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ ELBSHIP_EXPRESS_STATE_MACHINE_ARN: Match.anyValue() }) },
     });
     expect(sm.Properties.StateMachineType).toBe('STANDARD');
     expect(JSON.parse(sm.Properties.DefinitionString)).toEqual(JSON.parse(fs.readFileSync(DEFINITION_FILE, 'utf8')));

@@ -89,9 +89,13 @@ pub enum ElbshipError {
         /// The execution that holds it.
         holder: String,
     },
-    /// Step Functions failed after the SDK's retries.
+    /// Step Functions failed after the SDK's retries; retryable.
     #[error("Step Functions failed: {0}")]
     StepFunctions(String),
+    /// Step Functions refused a request it will refuse again (access denied, a bad name or input), or an object's
+    /// attempts ran out (`--retry-failed` stops after [`crate::sfn::MAX_ATTEMPTS`]).
+    #[error("Step Functions refused the request: {0}")]
+    StepFunctionsRefused(String),
     /// A backfill ended with objects it could not verify; the message is its summary (JSON), failures named.
     #[error("{0}")]
     BackfillIncomplete(String),
@@ -101,6 +105,10 @@ pub enum ElbshipError {
     /// The function's configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),
+    /// A bug of elbship's own (a task that panicked, a value of its own it could not serialize): never the input's
+    /// fault, never retried.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The execution cannot prove every line was accounted for.
     #[error(transparent)]
     Verify(#[from] VerifyError),
@@ -127,60 +135,216 @@ impl ElbshipError {
             ElbshipError::SpanTakenOver(_) => "SpanTakenOver",
             ElbshipError::ObjectLeased { .. } => "ObjectLeased",
             ElbshipError::StepFunctions(_) => "StepFunctionsUnavailable",
+            ElbshipError::StepFunctionsRefused(_) => "StepFunctionsRefused",
             ElbshipError::BackfillIncomplete(_) => "BackfillIncomplete",
             ElbshipError::BadInput(_) => "BadInput",
             ElbshipError::Config(_) => "ConfigInvalid",
+            ElbshipError::Internal(_) => "Internal",
             ElbshipError::Verify(_) => VerifyError::NAME,
         }
     }
 
-    /// Every name an elbship function fails with (each variant's, the span errors' and verification's; a span's
-    /// `ReadFailed` never is: it reaches the functions as `S3Unavailable`): the error
-    /// table of the docs lists each one, and `tests/error_contract.rs` holds the state machines to them.
-    pub const NAMES: [&'static str; 29] = [
-        "NotALog",
-        "ObjectChanged",
-        "ObjectMissing",
-        "S3Unavailable",
-        "S3Refused",
-        "NotGzip",
-        "GzipTruncated",
-        "GzipCorrupt",
-        "GzipTrailingData",
-        "SpanShort",
-        "LineTooLong",
-        "IndexCorrupt",
-        "LogsUnavailable",
-        "LogsRefused",
-        "OutOfTime",
-        "ShipIncomplete",
-        "ObjectIncomplete",
-        "CheckpointUnavailable",
-        "CheckpointRefused",
-        "CheckpointMismatch",
-        "SpanTakenOver",
-        "ObjectLeased",
-        "StepFunctionsUnavailable",
-        "BackfillIncomplete",
-        "BadInput",
-        "ConfigInvalid",
-        "VerificationFailed",
-        // Raised by the Lambda runtime for the function, not by elbship's code: a panic or an unreadable event.
-        "Runtime.HandlerPanic",
-        "Runtime.UnmarshalError",
-    ];
+    /// Whether the state machine retries it: a transient failure, resumed from the checkpoints. Every Task that
+    /// invokes an elbship function retries every retryable name (`tests/error_contract.rs`).
+    pub fn retryable(&self) -> bool {
+        match self {
+            ElbshipError::S3Unavailable(_)
+            | ElbshipError::LogsUnavailable(_)
+            | ElbshipError::OutOfTime(_)
+            | ElbshipError::ShipIncomplete { .. }
+            | ElbshipError::CheckpointUnavailable(_)
+            | ElbshipError::StepFunctions(_) => true,
+            ElbshipError::NotALog { .. }
+            | ElbshipError::ObjectChanged { .. }
+            | ElbshipError::ObjectMissing { .. }
+            | ElbshipError::S3Refused(_)
+            | ElbshipError::Span(_)
+            | ElbshipError::LogsRefused(_)
+            | ElbshipError::ObjectIncomplete(_)
+            | ElbshipError::CheckpointRefused(_)
+            | ElbshipError::CheckpointMismatch(_)
+            | ElbshipError::SpanTakenOver(_)
+            | ElbshipError::ObjectLeased { .. }
+            | ElbshipError::StepFunctionsRefused(_)
+            | ElbshipError::BackfillIncomplete(_)
+            | ElbshipError::BadInput(_)
+            | ElbshipError::Config(_)
+            | ElbshipError::Internal(_)
+            | ElbshipError::Verify(_) => false,
+        }
+    }
 
-    /// Names the state machine retries: transient failures, resumed from the checkpoints. Every Task that invokes
-    /// an elbship function retries every one of them (`tests/error_contract.rs`).
-    pub const RETRYABLE: [&'static str; 6] = [
-        "S3Unavailable",
-        "LogsUnavailable",
-        "OutOfTime",
-        "ShipIncomplete",
-        "CheckpointUnavailable",
-        "StepFunctionsUnavailable",
-    ];
+    /// Every name an elbship function fails with, its own and the Lambda runtime's: the rows of [`CATALOG`].
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        CATALOG.iter().filter(|row| row.origin != Origin::StepFunctions).flat_map(|row| row.names.iter().copied())
+    }
+
+    /// Names every Task that invokes an elbship function retries: the retryable rows of [`CATALOG`] (elbship's
+    /// transient failures, and Lambda's kills of a worker).
+    pub fn retried_names() -> impl Iterator<Item = &'static str> {
+        CATALOG.iter().filter(|row| row.retried).flat_map(|row| row.names.iter().copied())
+    }
 }
+
+/// Who raises a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// elbship's code: a variant of [`ElbshipError`].
+    Elbship,
+    /// The Lambda runtime or service, for an elbship function (a kill, a panic, an unreadable event).
+    Lambda,
+    /// Step Functions itself (a Map that tolerates no failure).
+    StepFunctions,
+}
+
+/// One row of the error table in `docs/errors.md` (generated from [`CATALOG`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorRow {
+    /// The names, as Step Functions sees them.
+    pub names: &'static [&'static str],
+    /// Who raises it.
+    pub origin: Origin,
+    /// Which functions or states.
+    pub raised_by: &'static str,
+    /// Whether every Task that invokes an elbship function retries it (how often: the table reads it from the
+    /// state machines).
+    pub retried: bool,
+    /// What it means, and what to do.
+    pub meaning: &'static str,
+}
+
+/// Every error name, who raises it, whether it is retried and what it means. A test holds every variant of
+/// [`ElbshipError`] to one row, with the retry its [`ElbshipError::retryable`] says.
+pub const CATALOG: [ErrorRow; 17] = [
+    ErrorRow {
+        names: &["ShipIncomplete", "OutOfTime"],
+        origin: Origin::Elbship,
+        raised_by: "ship (`OutOfTime`: any, near its deadline)",
+        retried: true,
+        meaning: "the span stopped before its end: a transient failure that outlasted the worker's own retries, or \
+                  its deadline; acknowledged batches are checkpointed, so the retry resumes after them",
+    },
+    ErrorRow {
+        names: &["S3Unavailable", "LogsUnavailable", "CheckpointUnavailable", "StepFunctionsUnavailable"],
+        origin: Origin::Elbship,
+        raised_by: "any",
+        retried: true,
+        meaning: "S3, CloudWatch Logs, DynamoDB or Step Functions (a hand-over's StartExecution) failed after the \
+                  SDK's retries; a retry resumes from the checkpoints",
+    },
+    ErrorRow {
+        names: &["States.Timeout", "Lambda.Unknown", "Sandbox.Timedout", "Runtime.ExitError"],
+        origin: Origin::Lambda,
+        raised_by: "Lambda, for any function",
+        retried: true,
+        meaning: "the worker was killed, crashed or timed out; the retry resumes from its checkpoint",
+    },
+    ErrorRow {
+        names: &["NotGzip", "GzipTruncated", "GzipCorrupt", "GzipTrailingData"],
+        origin: Origin::Elbship,
+        raised_by: "plan, object",
+        retried: false,
+        meaning: "the object is not what its kind promises",
+    },
+    ErrorRow {
+        names: &["ObjectChanged", "ObjectMissing"],
+        origin: Origin::Elbship,
+        raised_by: "plan, ship, object",
+        retried: false,
+        meaning: "the ETag no longer matches (the new version has its own event), or the object is gone",
+    },
+    ErrorRow {
+        names: &["ObjectIncomplete"],
+        origin: Origin::Elbship,
+        raised_by: "verify, object",
+        retried: false,
+        meaning: "spans failed after every retry; the cause says span by span what CloudWatch holds; finish it with \
+                  `elbship ship ... --retry-failed`",
+    },
+    ErrorRow {
+        names: &["SpanTakenOver"],
+        origin: Origin::Elbship,
+        raised_by: "ship, object",
+        retried: false,
+        meaning: "a newer attempt took the span over (this one stopped sending; its acknowledgements are kept)",
+    },
+    ErrorRow {
+        names: &["ObjectLeased"],
+        origin: Origin::Elbship,
+        raised_by: "object (inside)",
+        retried: false,
+        meaning: "another Express execution holds the object (a duplicated event): never an execution's error, the \
+                  outcome `duplicate`",
+    },
+    ErrorRow {
+        names: &["CheckpointMismatch"],
+        origin: Origin::Elbship,
+        raised_by: "plan, ship, object",
+        retried: false,
+        meaning: "the stored claim or checkpoint was made by an elbship that cuts batches differently, or for other \
+                  span boundaries: resuming could duplicate or skip lines",
+    },
+    ErrorRow {
+        names: &["LogsRefused", "S3Refused", "CheckpointRefused", "StepFunctionsRefused"],
+        origin: Origin::Elbship,
+        raised_by: "any",
+        retried: false,
+        meaning: "a request the service will refuse again (permissions, a bad name, no table), or an object whose \
+                  100 attempts all failed (`StepFunctionsRefused` from `--retry-failed`)",
+    },
+    ErrorRow {
+        names: &["NotALog", "BadInput", "ConfigInvalid", "IndexCorrupt", "SpanShort", "LineTooLong"],
+        origin: Origin::Elbship,
+        raised_by: "any",
+        retried: false,
+        meaning: "what the name says: a key that is no ELB log, an input the state machine does not send, a bad \
+                  variable (named), a span index or span that does not fit its object, a line past the limit",
+    },
+    ErrorRow {
+        names: &["VerificationFailed"],
+        origin: Origin::Elbship,
+        raised_by: "verify, object",
+        retried: false,
+        meaning: "the run cannot prove every line was accounted for",
+    },
+    ErrorRow {
+        names: &["BackfillIncomplete"],
+        origin: Origin::Elbship,
+        raised_by: "object (backfill summary)",
+        retried: false,
+        meaning: "a backfill ended with objects it could not verify; the cause is its summary, each failure named \
+                  with the command that finishes it",
+    },
+    ErrorRow {
+        names: &["Internal"],
+        origin: Origin::Elbship,
+        raised_by: "any",
+        retried: false,
+        meaning: "a bug of elbship's own (a task panicked, a value of its own did not serialize): report it",
+    },
+    ErrorRow {
+        names: &["Runtime.HandlerPanic", "Runtime.UnmarshalError"],
+        origin: Origin::Lambda,
+        raised_by: "the Lambda runtime, for any function",
+        retried: false,
+        meaning: "a bug: the function panicked, or could not read its event",
+    },
+    ErrorRow {
+        names: &["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+        origin: Origin::Lambda,
+        raised_by: "Lambda's service",
+        retried: true,
+        meaning: "Lambda could not run the function for now",
+    },
+    ErrorRow {
+        names: &["States.ExceedToleratedFailureThreshold"],
+        origin: Origin::StepFunctions,
+        raised_by: "backfill Map",
+        retried: false,
+        meaning: "a batch failed past its retries (it could not hand an object over): `elbship backfill --redrive` \
+                  re-runs what failed",
+    },
+];
 
 impl From<SpanError> for ElbshipError {
     /// A failed read of the object's body is S3's failure (retryable); anything else is the data's.
@@ -214,6 +378,10 @@ mod tests {
             ElbshipError::Span(SpanError::NotGzip),
             ElbshipError::Span(SpanError::GzipTruncated { offset: 1 }),
             ElbshipError::Span(SpanError::IndexCorrupt(s())),
+            ElbshipError::Span(SpanError::GzipCorrupt { offset: 1, message: s() }),
+            ElbshipError::Span(SpanError::GzipTrailingData { offset: 1 }),
+            ElbshipError::Span(SpanError::SpanShort { at: 1, expected: 2 }),
+            ElbshipError::Span(SpanError::LineTooLong { at: 1, max: 2 }),
             ElbshipError::LogsUnavailable(s()),
             ElbshipError::OutOfTime(s()),
             ElbshipError::LogsRefused(s()),
@@ -225,9 +393,12 @@ mod tests {
             ElbshipError::SpanTakenOver(s()),
             ElbshipError::ObjectLeased { holder: s() },
             ElbshipError::StepFunctions(s()),
+            ElbshipError::StepFunctionsRefused(s()),
             ElbshipError::BackfillIncomplete(s()),
             ElbshipError::BadInput(s()),
             ElbshipError::Config(s()),
+            ElbshipError::Internal(s()),
+            ElbshipError::Verify(VerifyError::SpansFailed(vec![1])),
         ];
         for e in &all {
             match e {
@@ -248,9 +419,11 @@ mod tests {
                 | ElbshipError::SpanTakenOver(_)
                 | ElbshipError::ObjectLeased { .. }
                 | ElbshipError::StepFunctions(_)
+                | ElbshipError::StepFunctionsRefused(_)
                 | ElbshipError::BackfillIncomplete(_)
                 | ElbshipError::BadInput(_)
                 | ElbshipError::Config(_)
+                | ElbshipError::Internal(_)
                 | ElbshipError::Verify(_) => {}
             }
         }
@@ -258,14 +431,28 @@ mod tests {
     }
 
     #[test]
-    fn every_name_raised_is_listed_and_every_retryable_name_is_a_name() {
+    fn every_variant_has_its_row_and_the_row_says_what_retryable_says() {
         for e in one_of_each() {
-            assert!(ElbshipError::NAMES.contains(&e.name()), "{} is not in NAMES", e.name());
+            let row = CATALOG.iter().find(|r| r.names.contains(&e.name()));
+            let row = row.unwrap_or_else(|| panic!("{} has no row in CATALOG", e.name()));
+            assert_eq!(row.origin, Origin::Elbship, "{}", e.name());
+            assert_eq!(row.retried, e.retryable(), "{}: the row and retryable() disagree", e.name());
         }
-        assert!(ElbshipError::NAMES.contains(&VerifyError::NAME));
-        for r in ElbshipError::RETRYABLE {
-            assert!(ElbshipError::NAMES.contains(&r), "{r}");
+    }
+
+    #[test]
+    fn every_elbship_row_names_only_what_the_code_raises() {
+        let raised: Vec<&str> = one_of_each().iter().map(ElbshipError::name).collect();
+        for row in CATALOG.iter().filter(|r| r.origin == Origin::Elbship) {
+            for name in row.names {
+                assert!(raised.contains(name), "{name} is listed but never raised");
+            }
         }
+        let mut all: Vec<&str> = CATALOG.iter().flat_map(|r| r.names.iter().copied()).collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n, "a name in two rows");
     }
 
     #[test]
@@ -274,6 +461,6 @@ mod tests {
         assert_eq!(d.error_type, "GzipTruncated");
         assert!(d.error_message.contains("byte 9"));
         let d: lambda_runtime::Diagnostic = ElbshipError::S3Unavailable("x".into()).into();
-        assert!(ElbshipError::RETRYABLE.contains(&d.error_type.as_str()));
+        assert!(ElbshipError::retried_names().any(|n| n == d.error_type));
     }
 }

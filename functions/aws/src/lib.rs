@@ -8,6 +8,7 @@ pub mod checkpoints;
 pub mod clients;
 pub mod config;
 pub mod error;
+pub mod fault;
 pub mod logs;
 pub mod metrics;
 pub mod s3;

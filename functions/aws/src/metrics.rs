@@ -21,7 +21,7 @@ pub fn verified(v: &Verified) {
 
 /// Prints the metrics of an object whose execution fails with `error` (a failure the state machine does not retry).
 pub fn failed(object: &ObjectRef, error: &ElbshipError) {
-    if ElbshipError::RETRYABLE.contains(&error.name()) {
+    if error.retryable() {
         return;
     }
     if let KeyClass::Log(log) = classify_key(&object.key) {

@@ -2,7 +2,8 @@
 //! its input is the object alone, so a duplicated event or a second `elbship ship` starts nothing new.
 
 use crate::error::ElbshipError;
-use aws_sdk_sfn::error::ProvideErrorMetadata;
+use crate::fault::{self, describe};
+use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
 use elbship_core::key::{classify_key, KeyClass};
 use elbship_core::naming::{attempt_name, execution_name};
@@ -67,14 +68,22 @@ pub async fn retry_failed(
             Err(e) => return Err(sfn_error("DescribeExecution", &name, &e)),
         }
     }
-    Err(ElbshipError::StepFunctions(format!("{}: {MAX_ATTEMPTS} attempts failed; not trying again", object.key)))
+    Err(ElbshipError::StepFunctionsRefused(format!("{}: {MAX_ATTEMPTS} attempts failed; not trying again", object.key)))
 }
 
-fn sfn_error<E: ProvideErrorMetadata + std::fmt::Debug>(what: &str, name: &str, e: &E) -> ElbshipError {
-    ElbshipError::StepFunctions(format!(
-        "{what} {name}: {}",
-        e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string)
-    ))
+/// A failed call as elbship's error: transient failures are retryable (`StepFunctionsUnavailable`), the rest
+/// (access denied, a bad name or input, a state machine that does not exist) refused.
+fn sfn_error<E: ProvideErrorMetadata + std::fmt::Debug>(
+    what: &str,
+    name: &str,
+    e: &SdkError<E, aws_sdk_sfn::config::http::HttpResponse>,
+) -> ElbshipError {
+    let detail = describe(e, &format!("{what} {name}"));
+    if fault::classify(e).transient() {
+        ElbshipError::StepFunctions(detail)
+    } else {
+        ElbshipError::StepFunctionsRefused(detail)
+    }
 }
 
 /// Starts the state machine for one object, unless it is not a log.
@@ -106,7 +115,8 @@ async fn start_named(
     name: &str,
 ) -> Result<StartOutcome, ElbshipError> {
     let input = PlanInput { object: object.clone(), options };
-    let input = serde_json::to_string(&input).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
+    let input =
+        serde_json::to_string(&input).map_err(|e| ElbshipError::Internal(format!("the execution's input: {e}")))?;
     let arn = execution_arn(state_machine_arn, name);
     match client.start_execution().state_machine_arn(state_machine_arn).name(name).input(input).send().await {
         Ok(out) => {

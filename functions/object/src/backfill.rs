@@ -182,7 +182,7 @@ pub async fn summarize(input: &SummarizeInput, objects: &Objects) -> Result<Summ
     if summary.is_complete() {
         Ok(summary)
     } else {
-        let text = serde_json::to_string(&summary).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
+        let text = serde_json::to_string(&summary).map_err(|e| ElbshipError::Internal(format!("the summary: {e}")))?;
         Err(ElbshipError::BackfillIncomplete(text))
     }
 }

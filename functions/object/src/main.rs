@@ -39,7 +39,7 @@ impl Call {
 }
 
 fn to_value(v: impl serde::Serialize) -> Result<Value, ElbshipError> {
-    serde_json::to_value(v).map_err(|e| ElbshipError::BadInput(e.to_string()))
+    serde_json::to_value(v).map_err(|e| ElbshipError::Internal(format!("the output: {e}")))
 }
 
 #[tokio::main]

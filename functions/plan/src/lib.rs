@@ -71,7 +71,7 @@ pub async fn handle<C: CheckpointStore>(
             let reader = deps.objects.open(object, None).await?;
             tokio::task::spawn_blocking(move || plan_object(compression, reader, span_bytes))
                 .await
-                .map_err(|e| ElbshipError::BadInput(format!("planning task failed: {e}")))?
+                .map_err(|e| ElbshipError::Internal(format!("the planning task failed: {e}")))?
                 .map_err(ElbshipError::from)
         }
     };

@@ -243,7 +243,7 @@ pub async fn handle<C: CheckpointStore>(
         p.finish(done.unwrap_or_else(lost_task)).await;
     }
     drop(rx);
-    let read = reading.await.map_err(|e| ElbshipError::BadInput(format!("reading task failed: {e}")))?;
+    let read = reading.await.map_err(|e| ElbshipError::Internal(format!("the reading task failed: {e}")))?;
     let failure = match (p.failure, read) {
         (None, Ok(out)) => {
             let mut ledger = out.ledger;
@@ -270,7 +270,7 @@ pub async fn handle<C: CheckpointStore>(
     }
     let progress = p.checkpoint.progress;
     tracing::warn!(span = input.span.index, error = failure.name(), %failure, lines_delivered = progress.lines_delivered, "span stopped");
-    if !ElbshipError::RETRYABLE.contains(&failure.name()) {
+    if !failure.retryable() {
         return Err(failure);
     }
     Err(ElbshipError::ShipIncomplete {

@@ -67,6 +67,6 @@ async fn report<C: CheckpointStore>(input: &VerifyInput, failed: &[u32], deps: &
     tracing::warn!(key = o.key, failed = ?failed, delivered = account.lines_delivered, "spans failed");
     match serde_json::to_string(&account) {
         Ok(json) => ElbshipError::ObjectIncomplete(json),
-        Err(e) => ElbshipError::BadInput(format!("the failure account: {e}")),
+        Err(e) => ElbshipError::Internal(format!("the failure account: {e}")),
     }
 }

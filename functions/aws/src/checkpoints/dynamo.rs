@@ -9,6 +9,7 @@
 
 use super::{Ack, CheckpointStore, Lease, TakenOver};
 use crate::error::ElbshipError;
+use crate::fault::{self, describe};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -31,23 +32,17 @@ pub struct DynamoCheckpoints {
 
 type Item = HashMap<String, AttributeValue>;
 
-fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
-    e: &SdkError<E, R>,
+/// A failed call as elbship's error: transient failures are retryable; the rest (no table, no permission, a
+/// validation error) refused.
+fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
+    e: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
     what: &str,
 ) -> ElbshipError {
-    let detail = format!("{what}: {}", e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string));
-    match e {
-        SdkError::ServiceError(s) => match s.err().code() {
-            Some(
-                "ProvisionedThroughputExceededException"
-                | "ThrottlingException"
-                | "RequestLimitExceeded"
-                | "InternalServerError"
-                | "ServiceUnavailable",
-            ) => ElbshipError::CheckpointUnavailable(detail),
-            _ => ElbshipError::CheckpointRefused(detail),
-        },
-        _ => ElbshipError::CheckpointUnavailable(detail),
+    let detail = describe(e, what);
+    if fault::classify(e).transient() {
+        ElbshipError::CheckpointUnavailable(detail)
+    } else {
+        ElbshipError::CheckpointRefused(detail)
     }
 }
 
@@ -258,7 +253,8 @@ impl CheckpointStore for DynamoCheckpoints {
     }
 
     async fn ack(&self, key: &str, owner: &str, ack: Ack, progress: &Ledger) -> Result<(), ElbshipError> {
-        let progress = serde_json::to_string(progress).map_err(|e| ElbshipError::BadInput(e.to_string()))?;
+        let progress =
+            serde_json::to_string(progress).map_err(|e| ElbshipError::Internal(format!("the span's progress: {e}")))?;
         let mut add = "ADD acked :k".to_string();
         if ack.possibly_duplicated {
             add.push_str(", dup :k");

@@ -16,6 +16,7 @@
 
 use crate::config::LogGroupClass;
 use crate::error::ElbshipError;
+use crate::fault::{self, describe};
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::operation::create_log_group::CreateLogGroupError;
@@ -72,31 +73,6 @@ pub struct Delivered {
     pub attempts: u32,
 }
 
-/// What became of one failed attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failure {
-    /// Refused for good.
-    Refused,
-    /// Refused for now (throttling): not stored.
-    Throttled,
-    /// The answer was lost or was a server error: it may have been stored.
-    Ambiguous,
-}
-
-fn failure<E: ProvideErrorMetadata + std::fmt::Debug>(
-    e: &SdkError<E, aws_sdk_cloudwatchlogs::config::http::HttpResponse>,
-) -> Failure {
-    let status = e.raw_response().map(|r| r.status().as_u16());
-    let throttled = matches!(e.code(), Some("ThrottlingException")) || status == Some(429);
-    match (e, status) {
-        _ if throttled => Failure::Throttled,
-        _ if e.code() == Some("ServiceUnavailableException") => Failure::Ambiguous,
-        (SdkError::ServiceError(_), Some(s)) if (400..500).contains(&s) => Failure::Refused,
-        (SdkError::ConstructionFailure(_), _) => Failure::Refused,
-        _ => Failure::Ambiguous,
-    }
-}
-
 /// CloudWatch Logs' answer to one batch, as [`Rejections`].
 pub fn rejections(info: Option<&RejectedLogEventsInfo>) -> Rejections {
     let idx = |v: Option<i32>| v.map(|v| v.max(0) as u32);
@@ -105,10 +81,6 @@ pub fn rejections(info: Option<&RejectedLogEventsInfo>) -> Rejections {
         too_old_end: info.and_then(|i| idx(i.too_old_log_event_end_index())),
         expired_end: info.and_then(|i| idx(i.expired_log_event_end_index())),
     }
-}
-
-fn describe<E: ProvideErrorMetadata + std::fmt::Debug>(e: &SdkError<E, impl std::fmt::Debug>, what: &str) -> String {
-    format!("{what}: {}", e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string))
 }
 
 /// CloudWatch Logs access for the functions.
@@ -126,16 +98,16 @@ pub struct LogSink {
 /// Creations one `put` may make before it takes "not found" as an answer.
 const MAX_CREATIONS: u32 = 2;
 
+/// A failed call as elbship's error: transient failures are retryable, the rest refused.
 fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
     e: &SdkError<E, aws_sdk_cloudwatchlogs::config::http::HttpResponse>,
     what: &str,
 ) -> ElbshipError {
-    let status = e.raw_response().map(|r| r.status().as_u16());
     let detail = describe(e, what);
-    let throttled = matches!(e.code(), Some("ThrottlingException" | "ServiceUnavailableException"));
-    match status {
-        Some(s) if (400..500).contains(&s) && s != 429 && !throttled => ElbshipError::LogsRefused(detail),
-        _ => ElbshipError::LogsUnavailable(detail),
+    if fault::classify(e).transient() {
+        ElbshipError::LogsUnavailable(detail)
+    } else {
+        ElbshipError::LogsRefused(detail)
     }
 }
 
@@ -279,11 +251,11 @@ impl LogSink {
                 }
                 Ok(Err(e)) => {
                     let detail = describe(&e, &what);
-                    match failure(&e) {
-                        Failure::Refused => return Err(ElbshipError::LogsRefused(detail)),
-                        Failure::Throttled => {}
-                        Failure::Ambiguous => lost_answer = true,
+                    let fault = fault::classify(&e);
+                    if !fault.transient() {
+                        return Err(ElbshipError::LogsRefused(detail));
                     }
+                    lost_answer |= fault.may_have_happened();
                     detail
                 }
                 Err(_) => {

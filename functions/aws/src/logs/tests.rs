@@ -90,7 +90,7 @@ async fn a_storm_past_the_deadline_is_named_retryable() {
     let e = sink(&rule).put("g", "s", &batch(1), policy, later(20)).await.err();
     assert!(rule.num_calls() > 10, "{} attempts in 20 s of backoff capped at 2 s", rule.num_calls());
     assert_eq!(e.as_ref().map(|e| e.name()), Some("OutOfTime"));
-    assert!(e.is_some_and(|e| ElbshipError::RETRYABLE.contains(&e.name())));
+    assert!(e.is_some_and(|e| e.retryable()));
 }
 
 #[tokio::test]

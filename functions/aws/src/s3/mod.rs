@@ -5,6 +5,7 @@
 pub mod resume;
 
 use crate::error::ElbshipError;
+use crate::fault::{self, describe, Fault};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
@@ -47,23 +48,22 @@ struct Held {
     last: Arc<Mutex<Option<HeldObject>>>,
 }
 
-/// Classifies an SDK error: transient failures are retryable, 412 means the object changed, 404 that it is gone.
-pub(crate) fn classify_s3<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
-    e: &SdkError<E, R>,
-    status: Option<u16>,
+/// Classifies an SDK error: 412 means the object changed, missing that it is gone, transient failures are
+/// retryable, the rest refused.
+pub(crate) fn classify_s3<E: ProvideErrorMetadata + std::fmt::Debug>(
+    e: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
     bucket: &str,
     key: &str,
     etag: &str,
 ) -> ElbshipError {
-    let what =
-        format!("s3://{bucket}/{key}: {}", e.message().or(e.code()).map_or_else(|| format!("{e:?}"), str::to_string));
-    let missing = matches!(e.code(), Some("NoSuchKey" | "NotFound" | "NoSuchBucket"));
-    match status {
-        _ if missing => ElbshipError::ObjectMissing { bucket: bucket.into(), key: key.into() },
-        Some(412) => ElbshipError::ObjectChanged { bucket: bucket.into(), key: key.into(), etag: etag.into() },
-        Some(404) => ElbshipError::ObjectMissing { bucket: bucket.into(), key: key.into() },
-        Some(s) if (400..500).contains(&s) && s != 429 && e.code() != Some("SlowDown") => ElbshipError::S3Refused(what),
-        _ => ElbshipError::S3Unavailable(what),
+    let what = describe(e, &format!("s3://{bucket}/{key}"));
+    if status(e) == Some(412) || e.code() == Some("PreconditionFailed") {
+        return ElbshipError::ObjectChanged { bucket: bucket.into(), key: key.into(), etag: etag.into() };
+    }
+    match fault::classify(e) {
+        Fault::Missing => ElbshipError::ObjectMissing { bucket: bucket.into(), key: key.into() },
+        Fault::Refused => ElbshipError::S3Refused(what),
+        Fault::Throttled | Fault::Unavailable | Fault::Ambiguous => ElbshipError::S3Unavailable(what),
     }
 }
 
@@ -134,7 +134,7 @@ impl Objects {
             Some(GetObjectError::NoSuchKey(_)) => {
                 ElbshipError::ObjectMissing { bucket: o.bucket.clone(), key: o.key.clone() }
             }
-            _ => classify_s3(&e, status(&e), &o.bucket, &o.key, &o.etag),
+            _ => classify_s3(&e, &o.bucket, &o.key, &o.etag),
         })?;
         let covers = out.content_length().map_or(u64::MAX, |n| start + n.max(0) as u64);
         let end = end.unwrap_or(covers);
@@ -177,7 +177,7 @@ impl Objects {
             .key(&o.key)
             .send()
             .await
-            .map_err(|e| classify_s3(&e, status(&e), &o.bucket, &o.key, &o.etag))?;
+            .map_err(|e| classify_s3(&e, &o.bucket, &o.key, &o.etag))?;
         let etag = out.e_tag().unwrap_or_default().to_string();
         if etag.is_empty() {
             return Err(ElbshipError::S3Refused(format!("s3://{}/{}: HeadObject gave no ETag", o.bucket, o.key)));
@@ -197,7 +197,7 @@ impl Objects {
             .key(&l.key)
             .send()
             .await
-            .map_err(|e| classify_s3(&e, status(&e), &l.bucket, &l.key, ""))
+            .map_err(|e| classify_s3(&e, &l.bucket, &l.key, ""))
     }
 
     /// Reads a whole (small) object.
@@ -248,7 +248,7 @@ impl Objects {
             .body(ByteStream::from(bytes))
             .send()
             .await
-            .map_err(|e| classify_s3(&e, status(&e), &l.bucket, &l.key, ""))?;
+            .map_err(|e| classify_s3(&e, &l.bucket, &l.key, ""))?;
         Ok(())
     }
 
@@ -260,7 +260,7 @@ impl Objects {
             .key(&l.key)
             .send()
             .await
-            .map_err(|e| classify_s3(&e, status(&e), &l.bucket, &l.key, ""))?;
+            .map_err(|e| classify_s3(&e, &l.bucket, &l.key, ""))?;
         Ok(())
     }
 
@@ -269,7 +269,7 @@ impl Objects {
         let mut pages = self.client.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify_s3(&e, status(&e), bucket, prefix, ""))?;
+            let page = page.map_err(|e| classify_s3(&e, bucket, prefix, ""))?;
             for o in page.contents() {
                 out.push(ObjectRef {
                     bucket: bucket.to_string(),

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-pub mod docs;
 pub mod table;
 
 pub use table::KINDS;

@@ -1,31 +1,16 @@
 //! The functions' configuration, read once from environment variables into a typed value; anything invalid
 //! fails the function at start, with the variable named.
-//!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `ELBSHIP_LOG_GROUP_TEMPLATE` | `/elbship/{account}/{region}/{lb_type}/{lb_name}` | target log group |
-//! | `ELBSHIP_LOG_STREAM_TEMPLATE` | `{kind}/{date}` | target log stream |
-//! | `ELBSHIP_MESSAGE_MODE` | `raw` | `raw` or `json` |
-//! | `ELBSHIP_OLD_EVENT_POLICY` | `reject` | `reject` or `restamp` |
-//! | `ELBSHIP_SPAN_SIZE` | `128MiB` | uncompressed bytes per span |
-//! | `ELBSHIP_SEND_CONCURRENCY` | `8` | concurrent PutLogEvents calls per span |
-//! | `ELBSHIP_MAP_CONCURRENCY` | `10` | spans shipped at once (Map MaxConcurrency, at most 40) |
-//! | `ELBSHIP_STAGING_BUCKET` | (required by plan) | where span indexes are kept |
-//! | `ELBSHIP_STAGING_PREFIX` | `elbship-staging/` | key prefix of span indexes |
-//! | `ELBSHIP_LOG_GROUP_RETENTION_DAYS` | none | retention of log groups elbship creates |
-//! | `ELBSHIP_LOG_GROUP_KMS_KEY` | none | KMS key ARN encrypting log groups elbship creates |
-//! | `ELBSHIP_LOG_GROUP_CLASS` | `STANDARD` | class of log groups elbship creates: `STANDARD` or `INFREQUENT_ACCESS` |
-//! | `ELBSHIP_STATE_MACHINE_ARN` | (required by start, object) | the Standard state machine (Map over spans) |
-//! | `ELBSHIP_EXPRESS_STATE_MACHINE_ARN` | none | the Express state machine for small objects; without it every object goes Standard |
-//! | `ELBSHIP_EXPRESS_MAX_BYTES` | `4MiB` | objects up to this size (as their event gives it) take the Express route |
-//! | `ELBSHIP_CHECKPOINT_TABLE` | (required by plan, ship, verify) | DynamoDB table of claims and span checkpoints |
+//! Every variable, its default and which functions read it are declared once, in [`variables`].
 
 use crate::error::ElbshipError;
 use elbship_core::event_builder::MessageMode;
-use elbship_core::naming::{Template, DEFAULT_LOG_GROUP_TEMPLATE, DEFAULT_LOG_STREAM_TEMPLATE};
+use elbship_core::naming::Template;
 use elbship_core::policy::OldEventPolicy;
 use elbship_core::size::parse_size;
 use std::str::FromStr;
+pub use variables::{default_of, variable, Function, SetBy, Variable, VARIABLES};
+
+pub mod variables;
 
 /// Retention values CloudWatch Logs accepts (PutRetentionPolicy).
 pub const RETENTION_DAYS: [u32; 22] =
@@ -103,11 +88,12 @@ fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
     ElbshipError::Config(format!("{var}: {why}"))
 }
 
-fn parsed<T: FromStr>(get: &impl Fn(&str) -> Option<String>, var: &str, default: &str) -> Result<T, ElbshipError>
+/// `var` (or its declared default) parsed; a variable without a default reads as empty, which no type takes.
+fn parsed<T: FromStr>(get: &impl Fn(&str) -> Option<String>, var: &str) -> Result<T, ElbshipError>
 where
     T::Err: std::fmt::Display,
 {
-    get(var).unwrap_or_else(|| default.to_string()).parse::<T>().map_err(|e| bad(var, e))
+    get(var).unwrap_or_default().parse::<T>().map_err(|e| bad(var, e))
 }
 
 impl Config {
@@ -125,18 +111,18 @@ impl Config {
         Config::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
     }
 
-    /// Reads the configuration through `get` (a variable's value, or `None`).
+    /// Reads the configuration through `get` (a variable's value, or `None`); an unset variable takes the default
+    /// declared in [`VARIABLES`].
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ElbshipError> {
-        let template = |var: &str, default: &str| {
-            Template::parse(&get(var).unwrap_or_else(|| default.to_string())).map_err(|e| bad(var, e))
-        };
-        let span_bytes = parse_size(&get("ELBSHIP_SPAN_SIZE").unwrap_or_else(|| "128MiB".into()))
-            .map_err(|e| bad("ELBSHIP_SPAN_SIZE", e))?;
-        let send_concurrency: u32 = parsed(&get, "ELBSHIP_SEND_CONCURRENCY", "8")?;
+        let get = |var: &str| get(var).or_else(|| default_of(var).map(str::to_string));
+        let template = |var: &str| Template::parse(&get(var).unwrap_or_default()).map_err(|e| bad(var, e));
+        let size = |var: &str| parse_size(&get(var).unwrap_or_default()).map_err(|e| bad(var, e));
+        let span_bytes = size("ELBSHIP_SPAN_SIZE")?;
+        let send_concurrency: u32 = parsed(&get, "ELBSHIP_SEND_CONCURRENCY")?;
         if !(1..=64).contains(&send_concurrency) {
             return Err(bad("ELBSHIP_SEND_CONCURRENCY", "must be 1 to 64"));
         }
-        let map_concurrency: u32 = parsed(&get, "ELBSHIP_MAP_CONCURRENCY", "10")?;
+        let map_concurrency: u32 = parsed(&get, "ELBSHIP_MAP_CONCURRENCY")?;
         if !(1..=40).contains(&map_concurrency) {
             return Err(bad("ELBSHIP_MAP_CONCURRENCY", "must be 1 to 40 (inline Map)"));
         }
@@ -153,15 +139,15 @@ impl Config {
                 Some(d)
             }
         };
-        let mut staging_prefix = get("ELBSHIP_STAGING_PREFIX").unwrap_or_else(|| "elbship-staging/".into());
+        let mut staging_prefix = get("ELBSHIP_STAGING_PREFIX").unwrap_or_default();
         if !staging_prefix.is_empty() && !staging_prefix.ends_with('/') {
             staging_prefix.push('/');
         }
         Ok(Config {
-            log_group: template("ELBSHIP_LOG_GROUP_TEMPLATE", DEFAULT_LOG_GROUP_TEMPLATE)?,
-            log_stream: template("ELBSHIP_LOG_STREAM_TEMPLATE", DEFAULT_LOG_STREAM_TEMPLATE)?,
-            mode: parsed(&get, "ELBSHIP_MESSAGE_MODE", "raw")?,
-            policy: parsed(&get, "ELBSHIP_OLD_EVENT_POLICY", "reject")?,
+            log_group: template("ELBSHIP_LOG_GROUP_TEMPLATE")?,
+            log_stream: template("ELBSHIP_LOG_STREAM_TEMPLATE")?,
+            mode: parsed(&get, "ELBSHIP_MESSAGE_MODE")?,
+            policy: parsed(&get, "ELBSHIP_OLD_EVENT_POLICY")?,
             span_bytes,
             send_concurrency,
             map_concurrency,
@@ -169,11 +155,10 @@ impl Config {
             staging_prefix,
             retention_days,
             kms_key: get("ELBSHIP_LOG_GROUP_KMS_KEY"),
-            log_group_class: parsed(&get, "ELBSHIP_LOG_GROUP_CLASS", "STANDARD")?,
+            log_group_class: parsed(&get, "ELBSHIP_LOG_GROUP_CLASS")?,
             state_machine_arn: get("ELBSHIP_STATE_MACHINE_ARN"),
             express_state_machine_arn: get("ELBSHIP_EXPRESS_STATE_MACHINE_ARN"),
-            express_max_bytes: parse_size(&get("ELBSHIP_EXPRESS_MAX_BYTES").unwrap_or_else(|| "4MiB".into()))
-                .map_err(|e| bad("ELBSHIP_EXPRESS_MAX_BYTES", e))?,
+            express_max_bytes: size("ELBSHIP_EXPRESS_MAX_BYTES")?,
             checkpoint_table: get("ELBSHIP_CHECKPOINT_TABLE"),
         })
     }
@@ -192,6 +177,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use elbship_core::naming::{DEFAULT_LOG_GROUP_TEMPLATE, DEFAULT_LOG_STREAM_TEMPLATE};
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ElbshipError> {
@@ -223,6 +209,26 @@ mod tests {
         ] {
             let e = cfg(&[(var, value)]).err().map(|e| (e.name(), e.to_string()));
             assert!(matches!(&e, Some(("ConfigInvalid", m)) if m.contains(var)), "{var}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn every_variable_read_is_declared_and_every_declared_one_is_read() {
+        let read = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let _ = Config::from_lookup(|k| {
+            read.borrow_mut().insert(k.to_string());
+            None
+        });
+        let declared: std::collections::BTreeSet<String> = VARIABLES.iter().map(|v| v.name.to_string()).collect();
+        assert_eq!(read.into_inner(), declared);
+    }
+
+    #[test]
+    fn declared_defaults_are_the_code_s_own() {
+        assert_eq!(default_of("ELBSHIP_LOG_GROUP_TEMPLATE"), Some(DEFAULT_LOG_GROUP_TEMPLATE));
+        assert_eq!(default_of("ELBSHIP_LOG_STREAM_TEMPLATE"), Some(DEFAULT_LOG_STREAM_TEMPLATE));
+        for v in VARIABLES {
+            assert!(!v.read_by.is_empty() && !v.meaning.is_empty(), "{}", v.name);
         }
     }
 
