@@ -126,6 +126,11 @@ mod tests {
     use elbship_core::checkpoint::Rejections;
 
     #[tokio::test]
+    async fn keeps_the_checkpoint_store_contract() {
+        super::super::contract::run(&MemoryCheckpoints::default(), "").await;
+    }
+
+    #[tokio::test]
     async fn a_lease_keeps_a_second_execution_out_until_it_runs_out() {
         let store = MemoryCheckpoints::default();
         let claim = Claim {

@@ -1,5 +1,5 @@
 //! Where checkpoints live: the [`CheckpointStore`] the functions use, its DynamoDB adapter ([`dynamo`]) and an
-//! in-memory one for tests ([`memory`]).
+//! in-memory one for tests ([`memory`]), both held to one contract ([`contract`], behind the `test-util` feature).
 //!
 //! One item per object version holds its [`Claim`] (the first attempt's choices, so every attempt cuts the
 //! same batches); one item per span holds its [`SpanCheckpoint`] and its owner. Taking a span over makes the
@@ -11,6 +11,8 @@
 //! and on-demand writes at $0.625 per million write units: about one 1-2 KB write per 1 MiB batch, 0.25% of
 //! CloudWatch Logs' ingestion price. Conditional S3 writes would cost $5 per million PUTs, 1% of it.
 
+#[cfg(any(test, feature = "test-util"))]
+pub mod contract;
 pub mod dynamo;
 pub mod memory;
 
