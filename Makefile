@@ -14,13 +14,13 @@ build: ## Build every crate
 lint: ## cargo fmt --check and clippy -D warnings
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) clippy -p elbship-ship -p elbship-object --all-targets --features elbship-object/cargo-lambda-watch -- -D warnings
+	$(CARGO) clippy -p elbship-app -p elbship-ship -p elbship-object --all-targets --features elbship-app/cargo-lambda-watch -- -D warnings
 
 test: lint unit cdk validate e2e ## Everything CI runs: lint, unit and integration tests, CDK tests, AWS's validators, end-to-end tests on the local stack
 
 unit: ## Unit and integration tests (no AWS stand-ins needed)
 	$(CARGO) test --workspace --exclude elbship-e2e
-	$(CARGO) test -p elbship-ship --lib --features cargo-lambda-watch
+	$(CARGO) test -p elbship-app --lib --features cargo-lambda-watch
 
 cdk: deps ## The CDK app: type check, assertion, snapshot and cdk-nag tests (no AWS account, no bundling)
 	cd cdk && npx tsc && npx jest --ci

@@ -1,10 +1,13 @@
 /** The S3 side: the source bucket (existing, or new and writable by Elastic Load Balancing) and the staging bucket. */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccountPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AccountPrincipal, Effect, IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+
+/** What a grant is given to: a function (its role). */
+export type Grantee = IGrantable & { addToRolePolicy(s: PolicyStatement): void };
 
 /** Where span indexes are kept between plan and verify. */
 export const STAGING_PREFIX = 'elbship-staging/';
@@ -93,4 +96,15 @@ export class LogBuckets extends Construct {
     this.source = bucket;
     this.created = true;
   }
+
+  /** Reading ELB's log objects under the source bucket's log prefix (`{keyPrefix}AWSLogs/*`, `*` for any prefix). */
+  grantReadLogs(fn: Grantee, keyPrefix: string | undefined): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.source.arnForObjects(`${keyPrefix ?? '*'}AWSLogs/*`)] }));
+  }
+
+  /** Exactly the object actions a function needs under the staging prefix. */
+  grantStaging(fn: Grantee, actions: ('s3:PutObject' | 's3:GetObject' | 's3:DeleteObject')[]): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions, resources: [this.staging.arnForObjects(`${STAGING_PREFIX}*`)] }));
+  }
+
 }

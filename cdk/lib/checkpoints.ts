@@ -5,7 +5,8 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Grantee } from './buckets';
 import { Construct } from 'constructs';
 
 export class CheckpointTable extends Construct {
@@ -24,7 +25,7 @@ export class CheckpointTable extends Construct {
   }
 
   /** Exactly the item actions a function needs: plan and ship update items, verify reads them. */
-  grant(fn: IGrantable & { addToRolePolicy(s: PolicyStatement): void }, actions: ('dynamodb:UpdateItem' | 'dynamodb:GetItem')[]): void {
+  grant(fn: Grantee, actions: ('dynamodb:UpdateItem' | 'dynamodb:GetItem')[]): void {
     fn.addToRolePolicy(new PolicyStatement({ actions, resources: [this.table.tableArn] }));
   }
 }

@@ -1,6 +1,5 @@
 /** The elbship stack: the functions, the state machine, the S3 event wiring, least-privilege grants, alarms. */
 import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -8,8 +7,9 @@ import { Construct } from 'constructs';
 import { ElbshipAlarms } from './alarms';
 import { ElbshipDashboard } from './dashboard';
 import { CheckpointTable } from './checkpoints';
-import { LogBuckets, STAGING_PREFIX } from './buckets';
-import { architectureOf, ElbshipConfig, logGroupPrefix } from './config';
+import { Grantee, LogBuckets, STAGING_PREFIX } from './buckets';
+import { TargetLogGroups } from './target-logs';
+import { architectureOf, ElbshipConfig } from './config';
 import { defaultOf } from './environment';
 import { ElbshipFunctions } from './functions';
 import { ObjectCreatedTrigger } from './trigger';
@@ -97,42 +97,29 @@ export class ElbshipStack extends Stack {
       inventoryBucketName: c.inventoryBucketName,
     });
 
-    // Least privilege: the log prefix of the source bucket, the staging prefix, the configured log groups.
-    const sourceObjects = this.buckets.source.arnForObjects(`${c.keyPrefix ?? '*'}AWSLogs/*`);
-    const stagingObjects = this.buckets.staging.arnForObjects(`${STAGING_PREFIX}*`);
-    const groupArn = `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${logGroupPrefix(logTemplate)}*`;
-    f.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects] }));
-    f.plan.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [stagingObjects] }));
-    // DescribeLogGroups (once per group per warm function: the retention) authorizes on the account's log groups
-    // as a whole.
-    f.plan.addToRolePolicy(new PolicyStatement({
-      actions: ['logs:DescribeLogGroups'],
-      resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`],
-    }));
-    f.ship.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects, stagingObjects] }));
-    f.ship.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${groupArn}:log-stream:*`] }));
-    // Groups and streams are created when PutLogEvents finds them missing, not per object.
-    f.ship.addToRolePolicy(new PolicyStatement({
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutRetentionPolicy'],
-      resources: [groupArn],
-    }));
-    f.verify.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [stagingObjects] }));
-    // The object function does what plan, ship and verify do, for small objects.
-    f.object.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjects, stagingObjects] }));
-    f.object.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [stagingObjects] }));
-    f.object.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${groupArn}:log-stream:*`] }));
-    f.object.addToRolePolicy(new PolicyStatement({
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutRetentionPolicy'],
-      resources: [groupArn],
-    }));
-    f.object.addToRolePolicy(new PolicyStatement({
-      actions: ['logs:DescribeLogGroups'],
-      resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`],
-    }));
-    this.checkpoints.grant(f.object, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
-    this.checkpoints.grant(f.plan, ['dynamodb:UpdateItem']);
-    this.checkpoints.grant(f.ship, ['dynamodb:UpdateItem']);
-    this.checkpoints.grant(f.verify, ['dynamodb:GetItem']);
+    // Least privilege, by use case: each grant is a method of what owns the resource. The object function plans,
+    // ships and verifies small objects, so it gets exactly the three use cases' grants.
+    const groups = new TargetLogGroups(this, logTemplate);
+    const planning = (fn: Grantee) => {
+      this.buckets.grantReadLogs(fn, c.keyPrefix);
+      this.buckets.grantStaging(fn, ['s3:PutObject']);
+      groups.grantDescribe(fn);
+      this.checkpoints.grant(fn, ['dynamodb:UpdateItem']);
+    };
+    const shipping = (fn: Grantee) => {
+      this.buckets.grantReadLogs(fn, c.keyPrefix);
+      this.buckets.grantStaging(fn, ['s3:GetObject']);
+      groups.grantWrite(fn);
+      this.checkpoints.grant(fn, ['dynamodb:UpdateItem']);
+    };
+    const verifying = (fn: Grantee) => {
+      this.buckets.grantStaging(fn, ['s3:DeleteObject']);
+      this.checkpoints.grant(fn, ['dynamodb:GetItem']);
+    };
+    planning(f.plan);
+    shipping(f.ship);
+    verifying(f.verify);
+    for (const grant of [planning, shipping, verifying]) grant(f.object);
 
     this.trigger = new ObjectCreatedTrigger(this, 'trigger', { bucket: this.buckets.source, keyPrefix: c.keyPrefix, start: f.start });
     this.alarms = new ElbshipAlarms(this, 'alarms', {

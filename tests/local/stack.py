@@ -45,7 +45,8 @@ BACKFILL_STATE_MACHINE = "elbship-backfill"
 # The CDK app's construct id of each state machine -> (local name, type).
 MACHINES = {"state-machine": (STATE_MACHINE, "STANDARD"), "express-state-machine": (EXPRESS_STATE_MACHINE, "EXPRESS"),
             "backfill-state-machine": (BACKFILL_STATE_MACHINE, "STANDARD")}
-# The local stand-in's deadlines (feature `cargo-lambda-watch` of elbship-ship, through elbship-object): never deployed.
+# The local stand-in's deadlines (feature `cargo-lambda-watch` of elbship-app, through elbship-ship and elbship-object): never
+# deployed.
 LOCAL_FEATURES = "elbship-ship/cargo-lambda-watch,elbship-object/cargo-lambda-watch"
 CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
          "AWS_DEFAULT_REGION": REGION}

@@ -1,39 +1,13 @@
-//! Lambda entry point of the plan function; see the library for what it does.
+//! Lambda entry point of the plan function: read the object once, count its lines, cut its spans; the use case is `elbship_app::plan`.
 
-use elbship_aws::checkpoints::dynamo::DynamoCheckpoints;
-use elbship_aws::{clients, config::Config, error::ElbshipError, logs::LogSink, s3::Objects};
-use elbship_core::job::PlanInput;
-use elbship_plan::PlanDeps;
+use elbship_aws::{clients, config::Config};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
-    let sdk = clients::load().await;
-    let checkpoints = DynamoCheckpoints::new(clients::dynamodb(&sdk), config.require_checkpoint_table()?);
-    let deps = PlanDeps {
-        objects: Objects::new(clients::s3(&sdk)),
-        logs: LogSink::new(clients::logs(&sdk), config.new_groups()),
-        config,
-        checkpoints,
-        lease: None,
-    };
-    run(service_fn(|event: LambdaEvent<Value>| {
-        let deps = &deps;
-        async move {
-            let input: PlanInput = serde_json::from_value(event.payload)
-                .map_err(|e| ElbshipError::BadInput(format!("plan input: {e}")))?;
-            let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-            let object = input.object.clone();
-            let result = elbship_plan::handle(input, deps, now_ms).await;
-            if let Err(e) = &result {
-                elbship_aws::metrics::failed(&object, e);
-            }
-            result
-        }
-    }))
-    .await
+    let deps = elbship_app::wiring::plan(Config::from_env()?, &clients::load().await)?;
+    let deps = &deps;
+    run(service_fn(move |event: LambdaEvent<Value>| elbship_app::plan::invoke(event, deps))).await
 }

@@ -1,33 +1,13 @@
-//! Lambda entry point of the verify function; see the library for what it does.
+//! Lambda entry point of the verify function: prove every line is accounted for; the use case is `elbship_app::verify`.
 
-use elbship_aws::checkpoints::dynamo::DynamoCheckpoints;
-use elbship_aws::{clients, config::Config, error::ElbshipError, s3::Objects};
-use elbship_core::job::VerifyInput;
-use elbship_verify::VerifyDeps;
+use elbship_aws::{clients, config::Config};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
-    let sdk = clients::load().await;
-    let deps = VerifyDeps {
-        objects: Objects::new(clients::s3(&sdk)),
-        checkpoints: DynamoCheckpoints::new(clients::dynamodb(&sdk), config.require_checkpoint_table()?),
-    };
-    run(service_fn(|event: LambdaEvent<Value>| {
-        let deps = &deps;
-        async move {
-            let input: VerifyInput = serde_json::from_value(event.payload)
-                .map_err(|e| ElbshipError::BadInput(format!("verify input: {e}")))?;
-            let object = input.job.object.clone();
-            let result = elbship_verify::handle(input, deps).await;
-            if let Err(e) = &result {
-                elbship_aws::metrics::failed(&object, e);
-            }
-            result
-        }
-    }))
-    .await
+    let deps = elbship_app::wiring::verify(&Config::from_env()?, &clients::load().await)?;
+    let deps = &deps;
+    run(service_fn(move |event: LambdaEvent<Value>| elbship_app::verify::invoke(event, deps))).await
 }

@@ -42,7 +42,7 @@ pub struct Stack {
     /// The Standard state machine.
     pub state_machine: String,
     /// Where the start function sends objects (the Standard and Express state machines).
-    pub routes: elbship_start::Routes,
+    pub routes: elbship_app::start::Routes,
 }
 
 /// How an execution ended.
@@ -156,7 +156,7 @@ impl Stack {
             logs: clients::logs(&sdk),
             bucket: need("ELBSHIP_BUCKET"),
             state_machine: need("ELBSHIP_STATE_MACHINE_ARN"),
-            routes: elbship_start::Routes {
+            routes: elbship_app::start::Routes {
                 standard: need("ELBSHIP_STATE_MACHINE_ARN"),
                 express: Some(need("ELBSHIP_EXPRESS_STATE_MACHINE_ARN")),
                 express_max_bytes: elbship_core::size::parse_size(&need("ELBSHIP_EXPRESS_MAX_BYTES"))
@@ -186,7 +186,7 @@ impl Stack {
             "version": "0", "detail-type": "Object Created", "source": "aws.s3",
             "detail": {"bucket": {"name": o.bucket}, "object": {"key": o.key, "size": o.size, "etag": o.etag.trim_matches('"')}}
         });
-        elbship_start::handle(&event, &self.sfn, &self.routes).await.unwrap_or_else(|e| panic!("start: {e}"))
+        elbship_app::start::handle(&event, &self.sfn, &self.routes).await.unwrap_or_else(|e| panic!("start: {e}"))
     }
 
     /// Starts the object with per-execution options, as `elbship ship --policy ...` does.

@@ -9,6 +9,8 @@ use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use elbship_app::context::Invocation;
+use elbship_app::ship::{handle, ShipDeps};
 use elbship_aws::checkpoints::memory::MemoryCheckpoints;
 use elbship_aws::checkpoints::{geometry, CheckpointStore};
 use elbship_aws::logs::{LogSink, NewGroups, SendPolicy};
@@ -20,9 +22,7 @@ use elbship_core::kind::LogKind;
 use elbship_core::naming::object_id;
 use elbship_core::policy::{OldEventPolicy, TimeWindow};
 use elbship_core::spans::Span;
-use elbship_ship::{handle, Invocation, ShipDeps};
 use std::time::Duration;
-use tokio::time::Instant;
 
 const NOW: i64 = 1_431_560_383_945;
 const THROTTLED: &str = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
@@ -82,7 +82,7 @@ fn deps(puts: &Rule, checkpoints: &MemoryCheckpoints) -> ShipDeps<MemoryCheckpoi
 }
 
 fn attempt(name: &str, secs: u64) -> Invocation {
-    Invocation { owner: name.into(), give_up_at: Instant::now() + Duration::from_secs(secs) }
+    Invocation::within(name, Duration::from_secs(secs))
 }
 
 fn ok() -> PutLogEventsOutput {

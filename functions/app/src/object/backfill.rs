@@ -13,7 +13,8 @@
 //! The summary merges the batches' summaries from the Map's ResultWriter files, and fails the execution with
 //! `BackfillIncomplete` (the summary as its cause) when an object was not verified.
 
-use crate::{handle, ObjectDeps};
+use super::{handle, ObjectDeps};
+use crate::context::Invocation;
 use elbship_aws::checkpoints::CheckpointStore;
 use elbship_aws::error::ElbshipError;
 use elbship_aws::s3::Objects;
@@ -21,7 +22,6 @@ use elbship_aws::sfn::{start_object, StartOutcome};
 use elbship_core::backfill::batch::{choose, Batch, Choice, Failure, Skip, Summary};
 use elbship_core::job::{PlanInput, S3Location};
 use elbship_core::route::{route, ObjectInput, Route};
-use elbship_ship::Invocation;
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -16,15 +16,17 @@
 //! ([`backfill`]).
 
 pub mod backfill;
+pub mod call;
 
+use crate::context::Invocation;
+use crate::plan::PlanDeps;
+use crate::ship::ShipDeps;
+use crate::verify::VerifyDeps;
 use elbship_aws::checkpoints::{CheckpointStore, Lease};
 use elbship_aws::error::ElbshipError;
 use elbship_aws::sfn::{start_object, StartOutcome};
 use elbship_core::job::{ShipInput, SpanResult, VerifyInput};
 use elbship_core::route::{ObjectInput, ObjectOutcome, LEASE_MS};
-use elbship_plan::PlanDeps;
-use elbship_ship::{Invocation, ShipDeps};
-use elbship_verify::VerifyDeps;
 
 /// What the object function works with: what plan, ship and verify each need, and the Standard state machine.
 #[derive(Debug, Clone)]
@@ -39,6 +41,36 @@ pub struct ObjectDeps<C> {
     pub sfn: aws_sdk_sfn::Client,
     /// The Standard state machine.
     pub standard_arn: String,
+}
+
+/// Time kept back from shipping for the hand-over to the Standard state machine.
+pub const HAND_OVER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The Lambda call: what its `call` tag says ([`call::Call`]); an object's failure is counted in its metrics.
+pub async fn invoke<C: CheckpointStore + Clone>(
+    event: lambda_runtime::LambdaEvent<serde_json::Value>,
+    deps: &ObjectDeps<C>,
+) -> Result<serde_json::Value, ElbshipError> {
+    let invocation = Invocation::from_lambda(&event.context, HAND_OVER);
+    let now_ms = invocation.now_ms;
+    let output = match call::Call::read(event.payload)? {
+        call::Call::Object(input) => {
+            let object = input.input.object.clone();
+            let result = handle(input, deps, &invocation, now_ms).await;
+            if let Err(e) = &result {
+                elbship_aws::metrics::failed(&object, e);
+            }
+            serde_json::to_value(result?)
+        }
+        call::Call::Batch(batch) => {
+            let max = deps.plan.config.express_max_bytes;
+            serde_json::to_value(backfill::ship_batch(batch, deps, &invocation, now_ms, max).await?)
+        }
+        call::Call::Summarize { summarize } => {
+            serde_json::to_value(backfill::summarize(&summarize, &deps.verify.objects).await?)
+        }
+    };
+    output.map_err(|e| ElbshipError::Internal(format!("the output: {e}")))
 }
 
 /// Plans, ships and verifies one object, or hands it to the Standard state machine.
@@ -68,14 +100,14 @@ async fn ship_whole<C: CheckpointStore + Clone>(
     now_ms: i64,
 ) -> Result<ObjectOutcome, ElbshipError> {
     let plan_deps = PlanDeps { lease: Some(lease), ..deps.plan.clone() };
-    let planned = elbship_plan::handle(input.input.clone(), &plan_deps, now_ms).await?;
+    let planned = crate::plan::handle(input.input.clone(), &plan_deps, now_ms).await?;
     let mut results = Vec::with_capacity(planned.spans.len());
     for span in &planned.spans {
         let ship = ShipInput { job: planned.job.clone(), span: span.clone() };
-        results.push(SpanResult::Shipped(Box::pin(elbship_ship::handle(ship, &deps.ship, invocation)).await?));
+        results.push(SpanResult::Shipped(Box::pin(crate::ship::handle(ship, &deps.ship, invocation)).await?));
     }
     let verify = VerifyInput { job: planned.job, spans: planned.spans, summary: planned.summary, results };
-    let verified = elbship_verify::handle(verify, &deps.verify).await?;
+    let verified = crate::verify::handle(verify, &deps.verify).await?;
     Ok(ObjectOutcome::Verified(Box::new(verified)))
 }
 

@@ -24,6 +24,21 @@ pub struct VerifyDeps<C> {
     pub checkpoints: C,
 }
 
+/// The Lambda call: the Map's results; a failure is counted in the object's metrics.
+pub async fn invoke<C: CheckpointStore>(
+    event: lambda_runtime::LambdaEvent<serde_json::Value>,
+    deps: &VerifyDeps<C>,
+) -> Result<Verified, ElbshipError> {
+    let input: VerifyInput =
+        serde_json::from_value(event.payload).map_err(|e| ElbshipError::BadInput(format!("verify input: {e}")))?;
+    let object = input.job.object.clone();
+    let result = handle(input, deps).await;
+    if let Err(e) = &result {
+        elbship_aws::metrics::failed(&object, e);
+    }
+    result
+}
+
 /// Verifies one execution.
 pub async fn handle<C: CheckpointStore>(input: VerifyInput, deps: &VerifyDeps<C>) -> Result<Verified, ElbshipError> {
     let verified = match verify(&input) {

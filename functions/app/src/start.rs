@@ -23,6 +23,23 @@ pub struct Routes {
     pub express_max_bytes: u64,
 }
 
+/// What the start function works with.
+#[derive(Debug, Clone)]
+pub struct StartDeps {
+    /// Step Functions.
+    pub sfn: aws_sdk_sfn::Client,
+    /// Where objects go.
+    pub routes: Routes,
+}
+
+/// The Lambda call: the event as it came.
+pub async fn invoke(
+    event: lambda_runtime::LambdaEvent<Value>,
+    deps: &StartDeps,
+) -> Result<Vec<StartOutcome>, ElbshipError> {
+    handle(&event.payload, &deps.sfn, &deps.routes).await
+}
+
 /// Starts an execution for every log object in `event`.
 pub async fn handle(
     event: &Value,

@@ -9,16 +9,17 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sfn::operation::start_execution::StartExecutionOutput;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use elbship_app::context::Invocation;
+use elbship_app::object::{handle, ObjectDeps};
+use elbship_app::plan::PlanDeps;
+use elbship_app::ship::ShipDeps;
+use elbship_app::verify::VerifyDeps;
 use elbship_aws::checkpoints::memory::MemoryCheckpoints;
 use elbship_aws::config::Config;
 use elbship_aws::logs::{LogSink, NewGroups, SendPolicy};
 use elbship_aws::s3::Objects;
 use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
 use elbship_core::route::{ObjectInput, ObjectOutcome};
-use elbship_object::{handle, ObjectDeps};
-use elbship_plan::PlanDeps;
-use elbship_ship::{Invocation, ShipDeps};
-use elbship_verify::VerifyDeps;
 use std::time::Duration;
 
 const KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2015/05/13/123456789012_elasticloadbalancing_us-east-1_my-lb_20150513T2340Z_10.0.0.1_abc.log";
@@ -78,7 +79,7 @@ fn deps(m: &Mocks, checkpoints: &MemoryCheckpoints) -> ObjectDeps<MemoryCheckpoi
 }
 
 fn invocation() -> Invocation {
-    Invocation { owner: "worker".into(), give_up_at: tokio::time::Instant::now() + Duration::from_secs(30) }
+    Invocation::within("worker", Duration::from_secs(30))
 }
 
 fn accepted() -> Rule {
@@ -124,10 +125,10 @@ async fn an_object_that_cannot_be_finished_here_is_handed_to_the_standard_state_
 mod backfill {
     //! A batch of the backfill's Distributed Map and its summary, through the same mocks.
     use super::*;
+    use elbship_app::object::backfill::{ship_batch, summarize, SummarizeInput};
     use elbship_aws::error::ElbshipError;
     use elbship_core::backfill::batch::{Batch, BatchInput, ListedObject, Summary};
     use elbship_core::backfill::Filter;
-    use elbship_object::backfill::{ship_batch, summarize, SummarizeInput};
 
     fn batch(items: Vec<ListedObject>) -> Batch {
         let input = BatchInput {
@@ -191,7 +192,7 @@ mod backfill {
     async fn near_its_deadline_a_batch_starts_its_small_objects_as_standard_executions() {
         let m = mocks(accepted());
         let d = deps(&m, &MemoryCheckpoints::default());
-        let soon = Invocation { owner: "w".into(), give_up_at: tokio::time::Instant::now() + Duration::from_secs(5) };
+        let soon = Invocation::within("w", Duration::from_secs(5));
         let s = ship_batch(batch(vec![listed(KEY, 10)]), &d, &soon, NOW, 4 << 20).await;
         assert_eq!(s.map(|s| (s.standard, s.failed)).ok(), Some((1, 0)));
         assert_eq!((m.get.num_calls(), m.start.num_calls()), (0, 1), "not read here: started");
