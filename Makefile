@@ -61,7 +61,7 @@ fmt: ## Format the code
 	$(CARGO) fmt --all
 
 bench: ## Core throughput (200 MB ALB log), inspect peak memory (1 GB object), end-to-end shipping and cost on the local stack
-	$(CARGO) bench -p elbship-core --bench pipeline
+	$(CARGO) bench -p elbship-core --bench pipeline --features test-util
 	$(CARGO) bench -p elbship-cli --bench memory
 	scripts/bench-e2e.sh
 

@@ -2,6 +2,7 @@
 //! events and batches within every PutLogEvents limit, how every line is accounted for, and how one object is
 //! cut into spans that workers decode independently. No AWS I/O lives here.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod backfill;
 pub mod batch;
@@ -26,6 +27,7 @@ pub mod s3_event;
 pub mod size;
 pub mod spans;
 pub mod status;
+#[cfg(any(test, feature = "test-util"))]
 pub mod synth;
 pub mod timestamp;
 pub mod verify;

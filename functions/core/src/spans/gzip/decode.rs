@@ -1,9 +1,9 @@
 //! Decoding a gzip object from an access point on.
 
-use super::inflater::{Flush, Inflater, Wrapper, ZlibError};
 use super::AccessPoint;
 use crate::spans::lines::ChunkSource;
 use crate::spans::SpanError;
+use elbship_inflate::{Flush, Inflater, Wrapper, ZlibError};
 use std::io::Read;
 
 const IN_CHUNK: usize = 128 * 1024;

@@ -1,10 +1,10 @@
 //! The one-pass index build.
 
-use super::inflater::{Flush, Inflater, Wrapper, ZlibError};
 use super::WINDOW_BYTES;
 use crate::kind::Compression;
 use crate::spans::tracker::LineTracker;
 use crate::spans::{SpanError, SpanPlan};
+use elbship_inflate::{Flush, Inflater, Wrapper, ZlibError};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 

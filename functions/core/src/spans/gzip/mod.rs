@@ -29,7 +29,6 @@
 mod codec;
 mod decode;
 mod index;
-mod inflater;
 
 pub use codec::{decode_index, encode_index};
 pub use decode::GzipSpanSource;

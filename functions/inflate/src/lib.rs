@@ -1,16 +1,19 @@
 //! A small safe wrapper over zlib's inflate API (through `libz-rs-sys`, zlib-rs with zlib's C names).
 //!
 //! flate2 cannot stop at deflate block boundaries (`Z_BLOCK`), prime leftover bits (`inflatePrime`) or set a
-//! raw-deflate dictionary mid-stream, which the span index needs. This is the only `unsafe` code in elbship:
+//! raw-deflate dictionary mid-stream, which elbship-core's gzip span index needs. This crate is the only `unsafe`
+//! code in elbship (the core forbids it):
 //! every call passes a `z_stream` that lives in a `Box` (zlib keeps a pointer to it) and slices whose
 //! pointers are valid for the lengths given, and the pointers are cleared after each call.
+
+#![deny(missing_docs)]
 
 use libz_rs_sys as z;
 use std::ffi::CStr;
 
 /// The wrapper a stream is decoded with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wrapper {
+pub enum Wrapper {
     /// gzip header and trailer, checked (windowBits 15 + 16).
     Gzip,
     /// Raw deflate, no header (windowBits -15).
@@ -28,7 +31,7 @@ impl Wrapper {
 
 /// When `inflate` should return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Flush {
+pub enum Flush {
     /// As much output as possible.
     None,
     /// Also at every deflate block boundary.
@@ -37,7 +40,7 @@ pub(crate) enum Flush {
 
 /// What one `inflate` call did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Step {
+pub struct Step {
     /// Input bytes consumed.
     pub consumed: usize,
     /// Output bytes written.
@@ -50,7 +53,7 @@ pub(crate) struct Step {
 
 /// zlib refused the data or the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ZlibError {
+pub struct ZlibError {
     /// zlib's return code.
     pub code: i32,
     /// zlib's message, when it gave one.
@@ -58,7 +61,7 @@ pub(crate) struct ZlibError {
 }
 
 /// One inflate stream.
-pub(crate) struct Inflater {
+pub struct Inflater {
     strm: Box<z::z_stream>,
 }
 
