@@ -96,7 +96,7 @@ async fn ended(
     if status == &ExecutionStatus::Succeeded {
         match execution.output().map(serde_json::from_str::<Summary>) {
             Some(Ok(summary)) => {
-                print!("{}", summary.report(&bucket));
+                print!("{}", super::report::report(&summary, &bucket));
                 let followed = standard_executions_succeed(sfn, &summary, poll).await;
                 println!("backfill SUCCEEDED: every object verified, skipped under a reason, or on its own execution");
                 if !followed {
@@ -112,7 +112,7 @@ async fn ended(
     let cause = execution.cause().unwrap_or("");
     if error == "BackfillIncomplete" {
         if let Some(summary) = summary_in_cause(cause) {
-            print!("{}", summary.report(&bucket));
+            print!("{}", super::report::report(&summary, &bucket));
             standard_executions_succeed(sfn, &summary, poll).await;
             println!("backfill FAILED (BackfillIncomplete): the objects above were not verified; finish each as shown");
             return false;

@@ -10,6 +10,7 @@
 
 mod children;
 mod follow;
+mod report;
 
 use crate::ship::parse_url;
 use crate::when::{now_ms, parse_when};
@@ -17,11 +18,12 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use elbship_aws::clients;
 use elbship_aws::s3::Objects;
-use elbship_core::backfill::at_scale::at_scale;
-use elbship_core::backfill::{describe, estimate, max_concurrency, Filter};
+use elbship_core::backfill::{max_concurrency, Filter};
 use elbship_core::event_builder::MessageMode;
 use elbship_core::job::ShipOptions;
 use elbship_core::policy::OldEventPolicy;
+use elbship_pricing::at_scale::at_scale;
+use elbship_pricing::estimate::{describe, estimate};
 use serde_json::json;
 
 /// Options of `elbship backfill`.

@@ -8,6 +8,7 @@ use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
 use elbship_core::key::{classify_key, KeyClass};
 use elbship_core::naming::{attempt_name, execution_name};
 use serde::Serialize;
+use serde_json::Value;
 
 /// What starting an object did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,6 +35,29 @@ pub enum StartOutcome {
         /// Why.
         reason: String,
     },
+}
+
+/// One execution as Step Functions describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    /// Its ARN.
+    pub arn: String,
+    /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED.
+    pub status: String,
+    /// When it started, epoch ms.
+    pub start_ms: i64,
+    /// When it ended.
+    pub stop_ms: Option<i64>,
+    /// Its input (the object).
+    pub input: Option<Value>,
+    /// Its output (the verified summary, or the Express outcome).
+    pub output: Option<Value>,
+    /// Its error name.
+    pub error: Option<String>,
+    /// Its cause.
+    pub cause: Option<String>,
+    /// `standard` or `express`.
+    pub route: String,
 }
 
 /// The ARN of the execution `name` of a state machine.
@@ -136,7 +160,7 @@ pub async fn recent_executions(
     state_machine_arn: &str,
     since_ms: i64,
     route: &str,
-) -> Result<Vec<elbship_core::status::Execution>, ElbshipError> {
+) -> Result<Vec<Execution>, ElbshipError> {
     let ms = |d: &aws_smithy_types::DateTime| d.to_millis().unwrap_or(0);
     let mut arns = Vec::new();
     let mut token = None;
@@ -168,7 +192,7 @@ pub async fn recent_executions(
             .await
             .map_err(|e| sfn_error("DescribeExecution", &arn, &e))?;
         let json = |s: Option<&str>| s.and_then(|s| serde_json::from_str(s).ok());
-        out.push(elbship_core::status::Execution {
+        out.push(Execution {
             arn,
             status: d.status().as_str().to_string(),
             start_ms: ms(d.start_date()),

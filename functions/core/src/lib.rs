@@ -7,7 +7,6 @@
 pub mod backfill;
 pub mod batch;
 pub mod checkpoint;
-pub mod cost;
 pub mod event;
 pub mod event_builder;
 pub mod fields;
@@ -26,7 +25,6 @@ pub mod route;
 pub mod s3_event;
 pub mod size;
 pub mod spans;
-pub mod status;
 #[cfg(any(test, feature = "test-util"))]
 pub mod synth;
 pub mod timestamp;

@@ -64,7 +64,7 @@ async fn main() {
         n("s3:ListObjects"),
         n("dynamodb:UpdateItem"),
     );
-    println!("{}", elbship_core::backfill::at_scale::at_scale(1_000_000, 5_000).describe(1_000_000));
+    println!("{}", elbship_pricing::at_scale::at_scale(1_000_000, 5_000).describe(1_000_000));
     let verified = out.contains(&format!("{count} verified"));
     let delivered = out.contains(&format!("{} delivered", count * lines));
     if !ok || !verified || !delivered {

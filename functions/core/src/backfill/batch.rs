@@ -274,48 +274,6 @@ impl Summary {
         self.failed == 0
     }
 
-    /// The summary as an operator reads it: counts, then each failure with the command that finishes it.
-    pub fn report(&self, bucket: &str) -> String {
-        let (s, l) = (self.skipped, &self.ledger);
-        let mut out = format!(
-            "{} objects: {} verified (shipped now, or before by their own execution: nothing twice), {} held by another \
-             execution, {} on their own Standard executions \
-             (elbship status), {} failed\n\
-             skipped: {} left out by the filter, {} older than 14 days (ship them with --policy restamp), {} not ELB logs\n\
-             lines: {} read, {} delivered, {} rejected (too_old {}, expired {}, too_new {}, blank {}), {} possibly duplicated\n",
-            self.objects,
-            self.verified,
-            self.duplicate,
-            self.standard,
-            self.failed,
-            s.filtered,
-            s.too_old,
-            s.not_a_log,
-            l.lines_read,
-            l.lines_delivered,
-            l.rejected.total(),
-            l.rejected.too_old,
-            l.rejected.expired,
-            l.rejected.too_new,
-            l.rejected.blank,
-            l.possibly_duplicated,
-        );
-        for f in &self.failures {
-            let name = f.execution_arn.as_deref().map(|a| a.rsplit(':').next().unwrap_or(a)).unwrap_or("-");
-            out.push_str(&format!(
-                "FAILED {}: {} ({}); handed to Standard execution {name}; finish it: elbship ship s3://{bucket}/{} --retry-failed --wait\n",
-                f.key, f.error, f.cause, f.key
-            ));
-        }
-        if self.failed > self.failures.len() as u64 {
-            out.push_str(&format!(
-                "... and {} more failures: elbship status lists them\n",
-                self.failed - self.failures.len() as u64
-            ));
-        }
-        out
-    }
-
     /// Objects accounted for under some outcome: always equal to `objects`.
     pub fn accounted(&self) -> u64 {
         let s = self.skipped;
@@ -429,9 +387,6 @@ mod tests {
         assert_eq!(s.failures[0].execution_arn.as_deref(), Some("arn:1"));
         assert_eq!(s.ledger.lines_delivered, 10);
         assert!(!s.is_complete());
-        let report = s.report("logs");
-        assert!(report.starts_with("4 objects: 1 verified (shipped now"), "{report}");
-        assert!(report.contains("FAILED c: NotGzip (c); handed to Standard execution 1; finish it: elbship ship s3://logs/c --retry-failed"), "{report}");
         let v = serde_json::to_value(&s).unwrap_or_default();
         assert_eq!(serde_json::from_value::<Summary>(v).ok(), Some(s));
     }

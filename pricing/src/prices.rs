@@ -10,7 +10,7 @@
 //! and EventBridge's delivery of S3 events are not charged per call.
 //!
 //! ```
-//! use elbship_core::cost::{express_gb_seconds, Usage};
+//! use elbship_pricing::prices::{express_gb_seconds, Usage};
 //! assert_eq!(express_gb_seconds(0.201), 0.0625 * 0.3, "64 MB, rounded up to 300 ms");
 //! let u = Usage { standard_transitions: 1_000.0, ..Usage::default() };
 //! assert!((u.orchestration() - 0.025).abs() < 1e-12);

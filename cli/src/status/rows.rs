@@ -1,41 +1,10 @@
-//! `elbship status`: what recent executions did, one row per execution, failures first. Pure: the command reads
-//! executions (name, status, times, output, error, cause) and this turns them into rows, a table and JSON.
-//!
-//! ```
-//! use elbship_core::status::{Execution, Row};
-//! let e = Execution { arn: "arn:x".into(), status: "FAILED".into(), start_ms: 0, stop_ms: Some(1), input: None,
-//!     output: None, error: Some("NotGzip".into()), cause: Some("not gzip".into()), route: "standard".into() };
-//! let row = Row::from_execution(&e);
-//! assert_eq!(row.error.as_deref(), Some("NotGzip"));
-//! ```
+//! `elbship status`'s rows: what recent executions did, one row per execution, failures first. Pure: the command
+//! reads executions (name, status, times, output, error, cause) and this turns them into rows, a table and JSON.
 
-use crate::key::{classify_key, KeyClass};
-use crate::verify::{Incomplete, Verified};
+use elbship_aws::sfn::Execution;
+use elbship_core::key::{classify_key, KeyClass};
+use elbship_core::verify::{Incomplete, Verified};
 use serde::Serialize;
-use serde_json::Value;
-
-/// One execution as Step Functions describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Execution {
-    /// Its ARN.
-    pub arn: String,
-    /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED.
-    pub status: String,
-    /// When it started, epoch ms.
-    pub start_ms: i64,
-    /// When it ended.
-    pub stop_ms: Option<i64>,
-    /// Its input (the object).
-    pub input: Option<Value>,
-    /// Its output (the verified summary, or the Express outcome).
-    pub output: Option<Value>,
-    /// Its error name.
-    pub error: Option<String>,
-    /// Its cause.
-    pub cause: Option<String>,
-    /// `standard` or `express`.
-    pub route: String,
-}
 
 /// One row of `elbship status`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -170,7 +139,7 @@ pub fn table(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/27/123456789012_elasticloadbalancing_us-east-1_app.web.50dc6c495c0c9188_20261127T1005Z_10.0.0.1_abc.log.gz";
 

@@ -10,7 +10,9 @@ use anyhow::Result;
 use clap::Args;
 use elbship_aws::clients;
 use elbship_aws::sfn::recent_executions;
-use elbship_core::status::{rows, table};
+use rows::{rows, table};
+
+mod rows;
 
 /// Options of `elbship status`.
 #[derive(Debug, Args)]
