@@ -10,10 +10,10 @@ use clap::Args;
 use elbship_aws::clients;
 use elbship_aws::s3::Objects;
 use elbship_aws::sfn::{retry_failed, start_object, StartOutcome};
-use elbship_core::event_builder::MessageMode;
-use elbship_core::job::{ObjectRef, ShipOptions};
-use elbship_core::policy::OldEventPolicy;
-use elbship_core::verify::{Incomplete, Verified};
+use elbship_core::accounting::verify::{Incomplete, Verified};
+use elbship_core::batching::event_builder::MessageMode;
+use elbship_core::batching::policy::OldEventPolicy;
+use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
 use std::time::{Duration, Instant};
 
 /// Options of `elbship ship`.
@@ -34,7 +34,7 @@ pub struct ShipArgs {
     #[arg(long)]
     policy: Option<OldEventPolicy>,
     /// Uncompressed bytes per span for these executions (KiB, MiB, GiB suffixes).
-    #[arg(long, value_parser = elbship_core::size::parse_size)]
+    #[arg(long, value_parser = elbship_core::formats::size::parse_size)]
     span_size: Option<u64>,
     /// Finish objects whose latest execution failed, timed out or was aborted: start a new attempt that resumes
     /// from the checkpoints (objects never started are started; running or verified ones are left alone).

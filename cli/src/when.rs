@@ -1,7 +1,7 @@
 //! Times on the command line: a duration back from now (`90m`, `6h`, `2d`) or a time (`2026-11-27T10:00:00Z`).
 
 use anyhow::{bail, Context, Result};
-use elbship_core::timestamp::parse_iso8601_ms;
+use elbship_core::formats::timestamp::parse_iso8601_ms;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Now, epoch milliseconds.

@@ -58,7 +58,7 @@ fn tempdir() -> tempfile::TempDir {
 
 #[test]
 fn every_documented_sample_is_delivered_as_written() {
-    for kind in elbship_core::kind::LogKind::ALL.map(|k| k.name()) {
+    for kind in elbship_core::formats::kind::LogKind::ALL.map(|k| k.name()) {
         let path = fixtures().join(format!("{kind}.log"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let out = elbship(

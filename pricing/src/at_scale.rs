@@ -1,8 +1,8 @@
 //! A backfill on AWS, on paper: how fast the quotas let it go and what its orchestration costs, from the account's
 //! PutLogEvents quota and list prices. `elbship backfill --dry-run` and `make scale` print it.
 //!
-//! What bounds it: the Map's children (half the PutLogEvents quota at [`elbship_core::backfill::PUTS_PER_CHILD_PER_SECOND`] each, at
-//! most [`elbship_core::backfill::MAX_CHILDREN`]); each child ships its objects one after another, [`SECONDS_PER_OBJECT`] each.
+//! What bounds it: the Map's children (half the PutLogEvents quota at [`elbship_core::orchestration::backfill::PUTS_PER_CHILD_PER_SECOND`] each, at
+//! most [`elbship_core::orchestration::backfill::MAX_CHILDREN`]); each child ships its objects one after another, [`SECONDS_PER_OBJECT`] each.
 //!
 //! ```
 //! let s = elbship_pricing::at_scale::at_scale(1_000_000, 5_000);
@@ -11,7 +11,7 @@
 //! ```
 
 use crate::prices::price;
-use elbship_core::backfill::max_concurrency;
+use elbship_core::orchestration::backfill::max_concurrency;
 use serde::Serialize;
 
 /// Seconds a child spends on one small object on AWS: an S3 GET (~30 ms), three DynamoDB writes (~10 ms each), one
@@ -103,7 +103,7 @@ pub fn at_scale(objects: u64, put_log_events_quota: u32) -> AtScale {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elbship_core::backfill::MAX_CHILDREN;
+    use elbship_core::orchestration::backfill::MAX_CHILDREN;
 
     #[test]
     fn a_million_objects_under_the_default_quota() {

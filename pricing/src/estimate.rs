@@ -3,11 +3,11 @@
 //! elbship's orchestration at list prices.
 
 use crate::prices::{price, OBJECTS_PER_NODE_MONTH};
-use elbship_core::backfill::Filter;
-use elbship_core::key::{classify_key, KeyClass};
-use elbship_core::kind::Compression;
-use elbship_core::limits::MAX_EVENT_AGE_MS;
-use elbship_core::route::{route, Route};
+use elbship_core::batching::limits::MAX_EVENT_AGE_MS;
+use elbship_core::formats::key::{classify_key, KeyClass};
+use elbship_core::formats::kind::Compression;
+use elbship_core::orchestration::backfill::Filter;
+use elbship_core::orchestration::route::{route, Route};
 use serde::Serialize;
 
 /// Uncompressed bytes per gzip byte of an ELB log, and bytes per line: what the estimate assumes (measured on the
@@ -118,7 +118,7 @@ pub fn describe(e: &Estimate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elbship_core::timestamp::parse_compact_ms;
+    use elbship_core::formats::timestamp::parse_compact_ms;
 
     fn key(account: &str, lb: &str, end: &str) -> String {
         format!(

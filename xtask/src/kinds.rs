@@ -1,7 +1,7 @@
 //! The kind table and the field table, rendered from the core's table of kinds ([`KINDS`]): the docs never list
 //! a kind or a field the code does not read.
 
-use elbship_core::kind::{Compression, ValueType, KINDS};
+use elbship_core::formats::kind::{Compression, ValueType, KINDS};
 
 /// The table of kinds, as Markdown.
 pub fn kind_table() -> String {

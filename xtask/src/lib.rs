@@ -53,7 +53,7 @@ pub fn targets() -> Vec<Target> {
         Target {
             path: "docs/kinds.md",
             place: Place::Between(
-                "<!-- kind table: generated from functions/core/src/kind/table.rs -->",
+                "<!-- kind table: generated from functions/core/src/formats/kind/table.rs -->",
                 "<!-- end of kind table -->",
             ),
             text: kinds::kind_table,
@@ -61,7 +61,7 @@ pub fn targets() -> Vec<Target> {
         Target {
             path: "docs/json.md",
             place: Place::Between(
-                "<!-- field table: generated from functions/core/src/kind/table.rs -->",
+                "<!-- field table: generated from functions/core/src/formats/kind/table.rs -->",
                 "<!-- end of field table -->",
             ),
             text: kinds::field_table,

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
-use elbship_core::backfill::batch::Batch;
+use elbship_core::orchestration::backfill::batch::Batch;
 
 /// Failed children read at most: enough to see what went wrong, never a scan of a million.
 pub const FAILED_CHILDREN_READ: i32 = 10;

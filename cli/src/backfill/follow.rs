@@ -5,7 +5,7 @@
 use super::children::{describe, failed_children};
 use anyhow::{Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
-use elbship_core::backfill::batch::Summary;
+use elbship_core::orchestration::backfill::batch::Summary;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 

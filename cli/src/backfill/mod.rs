@@ -18,10 +18,10 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use elbship_aws::clients;
 use elbship_aws::s3::Objects;
-use elbship_core::backfill::{max_concurrency, Filter};
-use elbship_core::event_builder::MessageMode;
-use elbship_core::job::ShipOptions;
-use elbship_core::policy::OldEventPolicy;
+use elbship_core::batching::event_builder::MessageMode;
+use elbship_core::batching::policy::OldEventPolicy;
+use elbship_core::orchestration::backfill::{max_concurrency, Filter};
+use elbship_core::orchestration::job::ShipOptions;
 use elbship_pricing::at_scale::at_scale;
 use elbship_pricing::estimate::{describe, estimate};
 use serde_json::json;
@@ -73,7 +73,7 @@ pub struct BackfillArgs {
     #[arg(long, env = "ELBSHIP_BACKFILL_STATE_MACHINE_ARN")]
     state_machine: Option<String>,
     /// Objects up to this size take the Express route (for the estimate; KiB, MiB suffixes).
-    #[arg(long, env = "ELBSHIP_EXPRESS_MAX_BYTES", default_value = "4MiB", value_parser = elbship_core::size::parse_size)]
+    #[arg(long, env = "ELBSHIP_EXPRESS_MAX_BYTES", default_value = "4MiB", value_parser = elbship_core::formats::size::parse_size)]
     express_max_bytes: u64,
     /// Seconds between progress reads.
     #[arg(long, default_value_t = 2.0)]

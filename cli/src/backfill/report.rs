@@ -1,6 +1,6 @@
 //! A backfill's summary as an operator reads it: counts, then each failure with the command that finishes it.
 
-use elbship_core::backfill::batch::Summary;
+use elbship_core::orchestration::backfill::batch::Summary;
 
 /// The summary as an operator reads it: counts, then each failure with the command that finishes it.
 pub fn report(summary: &Summary, bucket: &str) -> String {
@@ -47,7 +47,7 @@ pub fn report(summary: &Summary, bucket: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elbship_core::route::ObjectOutcome;
+    use elbship_core::orchestration::route::ObjectOutcome;
 
     #[test]
     fn counts_first_then_each_failure_with_its_command() {

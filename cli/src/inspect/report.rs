@@ -1,10 +1,10 @@
 //! What `elbship inspect` says about one file, as text or JSON.
 
-use elbship_core::kind::LogKind;
-use elbship_core::ledger::Ledger;
-use elbship_core::pipeline::TimeRange;
+use elbship_core::accounting::ledger::Ledger;
+use elbship_core::batching::pipeline::TimeRange;
+use elbship_core::formats::kind::LogKind;
+use elbship_core::formats::timestamp::format_ms;
 use elbship_core::spans::SpanPlan;
-use elbship_core::timestamp::format_ms;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;

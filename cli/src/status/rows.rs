@@ -2,8 +2,8 @@
 //! reads executions (name, status, times, output, error, cause) and this turns them into rows, a table and JSON.
 
 use elbship_aws::sfn::Execution;
-use elbship_core::key::{classify_key, KeyClass};
-use elbship_core::verify::{Incomplete, Verified};
+use elbship_core::accounting::verify::{Incomplete, Verified};
+use elbship_core::formats::key::{classify_key, KeyClass};
 use serde::Serialize;
 
 /// One row of `elbship status`.

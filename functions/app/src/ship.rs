@@ -2,7 +2,7 @@
 //! breaks) is decoded on a blocking thread into exactly the lines the span owns, which become events and
 //! batches, numbered in order; batches go to CloudWatch Logs with bounded concurrency.
 //!
-//! Every attempt resumes from the span's checkpoint ([`elbship_core::checkpoint`]): it takes the span over,
+//! Every attempt resumes from the span's checkpoint ([`elbship_core::accounting::checkpoint`]): it takes the span over,
 //! skips the batches CloudWatch acknowledged before (counting them from the checkpoint), reserves each batch in
 //! the checkpoint before sending it, and records each acknowledgement as it comes. A batch an earlier attempt
 //! may have sent without an answer is sent again and counted as possibly duplicated, as is a batch retried
@@ -17,14 +17,14 @@ use elbship_aws::checkpoints::{geometry, Ack, CheckpointStore};
 use elbship_aws::error::ElbshipError;
 use elbship_aws::logs::{Delivered, LogSink, SendPolicy};
 use elbship_aws::s3::Objects;
-use elbship_core::batch::Batch;
-use elbship_core::checkpoint::{span_key, Next, SpanCheckpoint};
-use elbship_core::event_builder::EventBuilder;
-use elbship_core::job::{ShipInput, ShipOutput};
-use elbship_core::kind::Compression;
-use elbship_core::ledger::Ledger;
-use elbship_core::naming::object_id;
-use elbship_core::pipeline::{batch_span, PipelineError, SpanOutput};
+use elbship_core::accounting::checkpoint::{span_key, Next, SpanCheckpoint};
+use elbship_core::accounting::ledger::Ledger;
+use elbship_core::batching::batch::Batch;
+use elbship_core::batching::event_builder::EventBuilder;
+use elbship_core::batching::pipeline::{batch_span, PipelineError, SpanOutput};
+use elbship_core::formats::kind::Compression;
+use elbship_core::orchestration::job::{ShipInput, ShipOutput};
+use elbship_core::orchestration::naming::object_id;
 use elbship_core::spans::gzip::{decode_index, AccessPoint};
 use elbship_core::spans::{span_source, SpanError};
 use std::sync::Arc;

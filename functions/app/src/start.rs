@@ -7,9 +7,9 @@
 
 use elbship_aws::error::ElbshipError;
 use elbship_aws::sfn::{start_object, StartOutcome};
-use elbship_core::job::ShipOptions;
-use elbship_core::route::{route, Route};
-use elbship_core::s3_event::objects_in_event;
+use elbship_core::formats::s3_event::objects_in_event;
+use elbship_core::orchestration::job::ShipOptions;
+use elbship_core::orchestration::route::{route, Route};
 use serde_json::Value;
 
 /// The state machines objects are started on.

@@ -9,10 +9,10 @@
 use elbship_aws::checkpoints::CheckpointStore;
 use elbship_aws::error::ElbshipError;
 use elbship_aws::s3::Objects;
-use elbship_core::checkpoint::span_key;
-use elbship_core::job::VerifyInput;
-use elbship_core::naming::object_id;
-use elbship_core::verify::{incomplete, verify, Verified, VerifyError};
+use elbship_core::accounting::checkpoint::span_key;
+use elbship_core::accounting::verify::{incomplete, verify, Verified, VerifyError};
+use elbship_core::orchestration::job::VerifyInput;
+use elbship_core::orchestration::naming::object_id;
 use std::collections::HashMap;
 
 /// What the verify function works with.

@@ -18,8 +18,8 @@ use elbship_aws::checkpoints::memory::MemoryCheckpoints;
 use elbship_aws::config::Config;
 use elbship_aws::logs::{LogSink, NewGroups, SendPolicy};
 use elbship_aws::s3::Objects;
-use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
-use elbship_core::route::{ObjectInput, ObjectOutcome};
+use elbship_core::orchestration::job::{ObjectRef, PlanInput, ShipOptions};
+use elbship_core::orchestration::route::{ObjectInput, ObjectOutcome};
 use std::time::Duration;
 
 const KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2015/05/13/123456789012_elasticloadbalancing_us-east-1_my-lb_20150513T2340Z_10.0.0.1_abc.log";
@@ -127,8 +127,8 @@ mod backfill {
     use super::*;
     use elbship_app::object::backfill::{ship_batch, summarize, SummarizeInput};
     use elbship_aws::error::ElbshipError;
-    use elbship_core::backfill::batch::{Batch, BatchInput, ListedObject, Summary};
-    use elbship_core::backfill::Filter;
+    use elbship_core::orchestration::backfill::batch::{Batch, BatchInput, ListedObject, Summary};
+    use elbship_core::orchestration::backfill::Filter;
 
     fn batch(items: Vec<ListedObject>) -> Batch {
         let input = BatchInput {
@@ -231,7 +231,7 @@ mod backfill {
     async fn the_summary_merges_the_result_files_and_fails_with_the_failures_named() {
         let ok = Summary { objects: 2, verified: 2, ..Summary::default() };
         let mut bad = Summary { objects: 1, ..Summary::default() };
-        bad.fail(elbship_core::backfill::batch::Failure {
+        bad.fail(elbship_core::orchestration::backfill::batch::Failure {
             key: "k".into(),
             error: "NotGzip".into(),
             cause: "c".into(),
@@ -281,7 +281,7 @@ mod backfill {
         let mut batch = Summary { objects: 25, verified: 24, ..Summary::default() };
         batch.ledger.lines_read = 24 * 1_000;
         batch.ledger.lines_delivered = 24 * 1_000;
-        batch.fail(elbship_core::backfill::batch::Failure {
+        batch.fail(elbship_core::orchestration::backfill::batch::Failure {
             key: "AWSLogs/1/elasticloadbalancing/us-east-1/2026/11/01/x.log.gz".into(),
             error: "GzipCorrupt".into(),
             cause: "c".repeat(400),
@@ -301,7 +301,7 @@ mod backfill {
         let s: Summary = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((s.objects, s.verified, s.failed), (1_000_000, 960_000, 40_000));
         assert_eq!(s.ledger.lines_delivered, 960_000_000);
-        assert!(s.failures.len() <= elbship_core::backfill::batch::FAILURES_LISTED);
+        assert!(s.failures.len() <= elbship_core::orchestration::backfill::batch::FAILURES_LISTED);
         assert!(text.len() < 32_768, "the cause Step Functions keeps: {} characters", text.len());
     }
 }

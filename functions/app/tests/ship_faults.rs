@@ -15,12 +15,12 @@ use elbship_aws::checkpoints::memory::MemoryCheckpoints;
 use elbship_aws::checkpoints::{geometry, CheckpointStore};
 use elbship_aws::logs::{LogSink, NewGroups, SendPolicy};
 use elbship_aws::s3::Objects;
-use elbship_core::checkpoint::span_key;
-use elbship_core::event_builder::{EventOptions, MessageMode};
-use elbship_core::job::{Job, ObjectRef, ShipInput};
-use elbship_core::kind::LogKind;
-use elbship_core::naming::object_id;
-use elbship_core::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::accounting::checkpoint::span_key;
+use elbship_core::batching::event_builder::{EventOptions, MessageMode};
+use elbship_core::batching::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::formats::kind::LogKind;
+use elbship_core::orchestration::job::{Job, ObjectRef, ShipInput};
+use elbship_core::orchestration::naming::object_id;
 use elbship_core::spans::Span;
 use std::time::Duration;
 
@@ -170,8 +170,12 @@ async fn batches_left_in_flight_by_a_killed_worker_are_resent_and_counted() {
     let (k, g) = (key(), geometry(&input().span));
     cps.take_over(&k, "killed", &g, 1).await.unwrap_or_else(|e| panic!("{e}"));
     cps.reserve(&k, "killed", 3).await.unwrap_or_else(|e| panic!("{e}"));
-    let one =
-        elbship_core::ledger::Ledger { lines_delivered: 1, events_delivered: 1, batches: 1, ..Default::default() };
+    let one = elbship_core::accounting::ledger::Ledger {
+        lines_delivered: 1,
+        events_delivered: 1,
+        batches: 1,
+        ..Default::default()
+    };
     let ack = elbship_aws::checkpoints::Ack { seq: 0, rejections: Default::default(), possibly_duplicated: false };
     cps.ack(&k, "killed", ack, &one).await.unwrap_or_else(|e| panic!("{e}"));
 

@@ -2,8 +2,8 @@
 //! the state machine's Retry and Catch match. Transient failures are retryable whether or not some batches were
 //! delivered: a retry resumes from the span's checkpoint and never sends an acknowledged batch again.
 
+use elbship_core::accounting::verify::VerifyError;
 use elbship_core::spans::SpanError;
-use elbship_core::verify::VerifyError;
 
 /// A function failure, by name.
 #[derive(Debug, thiserror::Error)]

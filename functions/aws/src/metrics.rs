@@ -1,11 +1,11 @@
-//! Printing the core's EMF documents ([`elbship_core::metrics`]) where a function ends an object: one line on
+//! Printing the core's EMF documents ([`elbship_core::accounting::metrics`]) where a function ends an object: one line on
 //! standard output, which Lambda sends to the function's log group and CloudWatch turns into metrics.
 
 use crate::error::ElbshipError;
-use elbship_core::job::ObjectRef;
-use elbship_core::key::{classify_key, KeyClass};
-use elbship_core::metrics::{object_failed, object_verified};
-use elbship_core::verify::Verified;
+use elbship_core::accounting::metrics::{object_failed, object_verified};
+use elbship_core::accounting::verify::Verified;
+use elbship_core::formats::key::{classify_key, KeyClass};
+use elbship_core::orchestration::job::ObjectRef;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn now_ms() -> i64 {

@@ -4,9 +4,9 @@
 use crate::error::ElbshipError;
 use crate::fault::{self, describe};
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
-use elbship_core::job::{ObjectRef, PlanInput, ShipOptions};
-use elbship_core::key::{classify_key, KeyClass};
-use elbship_core::naming::{attempt_name, execution_name};
+use elbship_core::formats::key::{classify_key, KeyClass};
+use elbship_core::orchestration::job::{ObjectRef, PlanInput, ShipOptions};
+use elbship_core::orchestration::naming::{attempt_name, execution_name};
 use serde::Serialize;
 use serde_json::Value;
 

@@ -5,10 +5,10 @@
 //! one run so that the ratios compare like with like on a noisy machine, and the bytes CloudWatch Logs bills per
 //! line in each mode (message bytes + 26 per event). Each figure is the best of three interleaved rounds.
 
-use elbship_core::event_builder::{EventBuilder, EventOptions, MessageMode};
-use elbship_core::kind::LogKind;
-use elbship_core::pipeline::{batch_span, SpanOutput};
-use elbship_core::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::batching::event_builder::{EventBuilder, EventOptions, MessageMode};
+use elbship_core::batching::pipeline::{batch_span, SpanOutput};
+use elbship_core::batching::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::formats::kind::LogKind;
 use elbship_core::spans::gzip::{build_index, encode_index, GzipSpanSource};
 use elbship_core::spans::lines::for_each_owned_line;
 use elbship_core::synth::alb_log;

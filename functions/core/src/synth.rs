@@ -8,7 +8,7 @@
 //! assert!(text.ends_with(b"\n"));
 //! ```
 
-use crate::timestamp::format_ms;
+use crate::formats::timestamp::format_ms;
 
 /// A small deterministic generator (SplitMix64).
 #[derive(Debug, Clone)]
@@ -141,12 +141,12 @@ pub fn edge_case_log(now_ms: i64) -> EdgeCases {
 
 /// One batch of `n` events `line 0`, `line 1`, ... stamped 0, 1, ... ms (`n` within 1 to 10,000, what one batch
 /// holds): the smallest batch tests can reason about.
-pub fn numbered_batch(n: usize) -> crate::batch::Batch {
-    let mut batcher = crate::batch::Batcher::new();
-    for i in 0..n.clamp(1, crate::limits::MAX_BATCH_EVENTS) {
+pub fn numbered_batch(n: usize) -> crate::batching::batch::Batch {
+    let mut batcher = crate::batching::batch::Batcher::new();
+    for i in 0..n.clamp(1, crate::batching::limits::MAX_BATCH_EVENTS) {
         let message = format!("line {i}");
         // Short, non-empty messages always make valid events, and 10,000 of them fit one batch.
-        if let Ok(event) = crate::event::Event::new(i as i64, &message) {
+        if let Ok(event) = crate::batching::event::Event::new(i as i64, &message) {
             let _ = batcher.push(event);
         }
     }

@@ -8,7 +8,7 @@
 //! control-plane requests (the router counts every request by API). Priced with `elbship_core::cost`.
 //! Runs against the stack `scripts/bench-e2e.sh` starts (functions built with --release).
 
-use elbship_core::job::{ObjectRef, ShipOptions};
+use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
 use elbship_core::synth::alb_log;
 use elbship_e2e::{arn_of, gzip, key, now_ms, router, unique, Finished, Stack};
 use elbship_pricing::prices::{express_gb_seconds, price, Usage, OBJECTS_PER_NODE_MONTH};

@@ -5,7 +5,7 @@
 //! within a minute but admitted no faster than the local stack can run them (see below); the run ends when every
 //! execution has, and fails unless every object is verified.
 
-use elbship_core::job::ObjectRef;
+use elbship_core::orchestration::job::ObjectRef;
 use elbship_core::synth::alb_log;
 use elbship_e2e::{enforce_aws_rates, gzip, key, now_ms, put_all, router, unique, Finished, Stack};
 use serde_json::{json, Value};

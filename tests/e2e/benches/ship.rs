@@ -2,7 +2,7 @@
 //! object in 1 span and in 4 spans, and the average bytes per call against the 1,048,576-byte limit.
 //! Runs against the stack `scripts/bench-e2e.sh` starts (functions built with --release).
 
-use elbship_core::job::ShipOptions;
+use elbship_core::orchestration::job::ShipOptions;
 use elbship_core::synth::alb_log;
 use elbship_e2e::{arn_of, gzip, key, now_ms, unique, Stack};
 use std::time::Instant;

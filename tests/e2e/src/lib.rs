@@ -8,15 +8,15 @@ use aws_sdk_s3::Client as S3;
 use aws_sdk_sfn::Client as Sfn;
 use elbship_aws::clients;
 use elbship_aws::sfn::{start_object, StartOutcome};
-use elbship_core::event_builder::{EventBuilder, EventOptions, MessageMode};
-use elbship_core::job::{ObjectRef, ShipOptions};
-use elbship_core::key::parse_file_name;
-use elbship_core::kind::{Compression, LogKind};
-use elbship_core::ledger::Ledger;
-use elbship_core::pipeline::{batch_span, SpanOutput};
-use elbship_core::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::accounting::ledger::Ledger;
+use elbship_core::batching::event_builder::{EventBuilder, EventOptions, MessageMode};
+use elbship_core::batching::pipeline::{batch_span, SpanOutput};
+use elbship_core::batching::policy::{OldEventPolicy, TimeWindow};
+use elbship_core::formats::key::parse_file_name;
+use elbship_core::formats::kind::{Compression, LogKind};
+use elbship_core::formats::timestamp::format_ms;
+use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
 use elbship_core::spans::{plan_object, span_source};
-use elbship_core::timestamp::format_ms;
 use std::convert::Infallible;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -131,7 +131,7 @@ pub fn expected(
     (events, out.ledger)
 }
 
-fn out_events(b: &elbship_core::batch::Batch, into: &mut Vec<Stored>) {
+fn out_events(b: &elbship_core::batching::batch::Batch, into: &mut Vec<Stored>) {
     into.extend(b.events().map(|e| (e.timestamp, e.message.to_string())));
 }
 
@@ -159,7 +159,7 @@ impl Stack {
             routes: elbship_app::start::Routes {
                 standard: need("ELBSHIP_STATE_MACHINE_ARN"),
                 express: Some(need("ELBSHIP_EXPRESS_STATE_MACHINE_ARN")),
-                express_max_bytes: elbship_core::size::parse_size(&need("ELBSHIP_EXPRESS_MAX_BYTES"))
+                express_max_bytes: elbship_core::formats::size::parse_size(&need("ELBSHIP_EXPRESS_MAX_BYTES"))
                     .unwrap_or_else(|e| panic!("ELBSHIP_EXPRESS_MAX_BYTES: {e}")),
             },
         }
@@ -198,9 +198,11 @@ impl Stack {
     /// Express execution (names are not unique there), which moto, unlike AWS, would fold into the first.
     pub async fn start_express_named(&self, o: &ObjectRef, name: &str) -> String {
         let express = self.routes.express.as_deref().unwrap_or_default();
-        let input =
-            serde_json::to_string(&elbship_core::job::PlanInput { object: o.clone(), options: ShipOptions::default() })
-                .unwrap_or_default();
+        let input = serde_json::to_string(&elbship_core::orchestration::job::PlanInput {
+            object: o.clone(),
+            options: ShipOptions::default(),
+        })
+        .unwrap_or_default();
         let out = self.sfn.start_execution().state_machine_arn(express).name(name).input(input).send().await;
         out.unwrap_or_else(|e| panic!("StartExecution {name}: {e:?}")).execution_arn().to_string()
     }

@@ -6,9 +6,9 @@
 //! kills the functions (every running instance dies, as in a crash), which runs alone.
 
 use elbship_aws::sfn::{retry_failed, StartOutcome};
-use elbship_core::job::{ObjectRef, ShipOptions};
+use elbship_core::accounting::verify::Incomplete;
+use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
 use elbship_core::synth::alb_log;
-use elbship_core::verify::Incomplete;
 use elbship_e2e::{
     alb_events, arn_of, clear_faults, duplicated_events, gzip, key, now_ms, run_cli, set_faults, unique, Finished,
     Stack, Stored,

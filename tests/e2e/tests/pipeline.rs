@@ -3,10 +3,10 @@
 //! lines read without elbship's code (the edge cases with what the core's unit-tested rules make of them).
 
 use elbship_aws::sfn::StartOutcome;
-use elbship_core::event_builder::MessageMode;
-use elbship_core::job::ShipOptions;
-use elbship_core::kind::Compression;
-use elbship_core::policy::OldEventPolicy;
+use elbship_core::batching::event_builder::MessageMode;
+use elbship_core::batching::policy::OldEventPolicy;
+use elbship_core::formats::kind::Compression;
+use elbship_core::orchestration::job::ShipOptions;
 use elbship_core::synth::{alb_log, edge_case_log};
 use elbship_e2e::{
     alb_events, arn_of, elbship_cli, expected, gzip, key, now_ms, object_lines, run_cli, unique, Finished, Stack,
@@ -214,7 +214,7 @@ async fn documented_samples_of_every_kind_and_an_empty_object() {
     let stack = Stack::connect().await;
     let now = now_ms();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../functions/core/fixtures");
-    for spec in &elbship_core::kind::KINDS {
+    for spec in &elbship_core::formats::kind::KINDS {
         let (kind, lb_type) = (spec.name, spec.lb_type);
         let text = std::fs::read(dir.join(format!("{kind}.log"))).unwrap_or_default();
         assert!(!text.is_empty(), "a fixture for {kind}");
@@ -339,7 +339,7 @@ async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_o
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../functions/core/fixtures");
     // Every kind, 40 objects each in the last half hour; 10 more three hours ago (left out by --since); one corrupt.
     let mut want: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
-    for spec in &elbship_core::kind::KINDS {
+    for spec in &elbship_core::formats::kind::KINDS {
         let text = std::fs::read(dir.join(format!("{}.log", spec.name))).unwrap_or_default();
         let bytes = if spec.compression == Compression::None { text.clone() } else { gzip(&text) };
         for i in 0..PER_KIND {
@@ -347,7 +347,7 @@ async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_o
             let k = key(spec.name, &lb, end, &format!("f{i}"));
             stack.put(&k, bytes.clone()).await;
             let lines = object_lines(&k, &bytes);
-            let stream = format!("{}/{}", spec.name, &elbship_core::timestamp::format_ms(end)[..10]);
+            let stream = format!("{}/{}", spec.name, &elbship_core::formats::timestamp::format_ms(end)[..10]);
             want.entry((group(spec.lb_type, &lb), stream)).or_default().extend(lines);
         }
     }
@@ -363,7 +363,7 @@ async fn a_backfill_on_distributed_map_ships_every_kind_once_names_the_corrupt_o
     let k = key("alb_access", &lb, now - 12 * MINUTE, "large");
     stack.put(&k, large.clone()).await;
     let lines = object_lines(&k, &large);
-    let stream = format!("alb_access/{}", &elbship_core::timestamp::format_ms(now - 12 * MINUTE)[..10]);
+    let stream = format!("alb_access/{}", &elbship_core::formats::timestamp::format_ms(now - 12 * MINUTE)[..10]);
     want.entry((group("app", &lb), stream)).or_default().extend(lines);
     let prefix = format!("s3://{}/prefix.with.dots/AWSLogs/", stack.bucket);
     let run = |extra: &[&str]| {

@@ -19,9 +19,9 @@ use elbship_aws::checkpoints::CheckpointStore;
 use elbship_aws::error::ElbshipError;
 use elbship_aws::s3::Objects;
 use elbship_aws::sfn::{start_object, StartOutcome};
-use elbship_core::backfill::batch::{choose, Batch, Choice, Failure, Skip, Summary};
-use elbship_core::job::{PlanInput, S3Location};
-use elbship_core::route::{route, ObjectInput, Route};
+use elbship_core::orchestration::backfill::batch::{choose, Batch, Choice, Failure, Skip, Summary};
+use elbship_core::orchestration::job::{PlanInput, S3Location};
+use elbship_core::orchestration::route::{route, ObjectInput, Route};
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -4,8 +4,8 @@
 
 use super::backfill::SummarizeInput;
 use elbship_aws::error::ElbshipError;
-use elbship_core::backfill::batch::Batch;
-use elbship_core::route::ObjectInput;
+use elbship_core::orchestration::backfill::batch::Batch;
+use elbship_core::orchestration::route::ObjectInput;
 use serde::Deserialize;
 
 /// One call of the object function.

@@ -25,8 +25,8 @@ use crate::verify::VerifyDeps;
 use elbship_aws::checkpoints::{CheckpointStore, Lease};
 use elbship_aws::error::ElbshipError;
 use elbship_aws::sfn::{start_object, StartOutcome};
-use elbship_core::job::{ShipInput, SpanResult, VerifyInput};
-use elbship_core::route::{ObjectInput, ObjectOutcome, LEASE_MS};
+use elbship_core::orchestration::job::{ShipInput, SpanResult, VerifyInput};
+use elbship_core::orchestration::route::{ObjectInput, ObjectOutcome, LEASE_MS};
 
 /// What the object function works with: what plan, ship and verify each need, and the Standard state machine.
 #[derive(Debug, Clone)]

@@ -5,10 +5,10 @@
 
 use super::{Ack, CheckpointStore, Lease};
 use crate::error::ElbshipError;
-use elbship_core::checkpoint::{Claim, Rejections, BATCHING_FORMAT};
-use elbship_core::event_builder::MessageMode;
-use elbship_core::ledger::Ledger;
-use elbship_core::policy::OldEventPolicy;
+use elbship_core::accounting::checkpoint::{Claim, Rejections, BATCHING_FORMAT};
+use elbship_core::accounting::ledger::Ledger;
+use elbship_core::batching::event_builder::MessageMode;
+use elbship_core::batching::policy::OldEventPolicy;
 
 fn claim(now_ms: i64) -> Claim {
     Claim {

@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
-use elbship_core::checkpoint::{Claim, Rejections, SpanCheckpoint};
-use elbship_core::ledger::Ledger;
+use elbship_core::accounting::checkpoint::{Claim, Rejections, SpanCheckpoint};
+use elbship_core::accounting::ledger::Ledger;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -3,8 +3,8 @@
 
 use super::{Ack, CheckpointStore, Lease, TakenOver};
 use crate::error::ElbshipError;
-use elbship_core::checkpoint::{Claim, SpanCheckpoint};
-use elbship_core::ledger::Ledger;
+use elbship_core::accounting::checkpoint::{Claim, SpanCheckpoint};
+use elbship_core::accounting::ledger::Ledger;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -123,7 +123,7 @@ impl CheckpointStore for MemoryCheckpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elbship_core::checkpoint::Rejections;
+    use elbship_core::accounting::checkpoint::Rejections;
 
     #[tokio::test]
     async fn keeps_the_checkpoint_store_contract() {

@@ -17,8 +17,8 @@ pub mod dynamo;
 pub mod memory;
 
 use crate::error::ElbshipError;
-use elbship_core::checkpoint::{Claim, Rejections, SpanCheckpoint};
-use elbship_core::ledger::Ledger;
+use elbship_core::accounting::checkpoint::{Claim, Rejections, SpanCheckpoint};
+use elbship_core::accounting::ledger::Ledger;
 use std::future::Future;
 
 /// What one attempt records when CloudWatch Logs acknowledges a batch.

@@ -3,10 +3,10 @@
 //! Every variable, its default and which functions read it are declared once, in [`variables`].
 
 use crate::error::ElbshipError;
-use elbship_core::event_builder::MessageMode;
-use elbship_core::naming::Template;
-use elbship_core::policy::OldEventPolicy;
-use elbship_core::size::parse_size;
+use elbship_core::batching::event_builder::MessageMode;
+use elbship_core::batching::policy::OldEventPolicy;
+use elbship_core::formats::size::parse_size;
+use elbship_core::orchestration::naming::Template;
 use std::str::FromStr;
 pub use variables::{default_of, variable, Function, SetBy, Variable, VARIABLES};
 
@@ -177,7 +177,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elbship_core::naming::{DEFAULT_LOG_GROUP_TEMPLATE, DEFAULT_LOG_STREAM_TEMPLATE};
+    use elbship_core::orchestration::naming::{DEFAULT_LOG_GROUP_TEMPLATE, DEFAULT_LOG_STREAM_TEMPLATE};
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ElbshipError> {

@@ -9,7 +9,7 @@ use crate::fault::{self, describe, Fault};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
-use elbship_core::job::{ObjectRef, S3Location};
+use elbship_core::orchestration::job::{ObjectRef, S3Location};
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 use tokio_util::io::SyncIoBridge;

@@ -24,7 +24,7 @@ pub mod lines;
 pub mod plain;
 mod tracker;
 
-use crate::kind::Compression;
+use crate::formats::kind::Compression;
 use gzip::{AccessPoint, GzipIndex, GzipSpanSource};
 use lines::{ChunkSource, ReadSource};
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,7 @@
 use super::lines::{ChunkSource, ReadSource};
 use super::tracker::LineTracker;
 use super::{SpanError, SpanPlan};
-use crate::kind::Compression;
+use crate::formats::kind::Compression;
 use std::io::Read;
 
 const CHUNK: usize = 256 * 1024;

@@ -4,9 +4,9 @@
 //! balancers from two days ago, and 20 from three weeks ago (older than CloudWatch's 14 days); `show` prints a few
 //! events of every log stream elbship wrote.
 
-use elbship_core::kind::{Compression, LogKind};
+use elbship_core::formats::kind::{Compression, LogKind};
+use elbship_core::formats::timestamp::format_ms;
 use elbship_core::synth::alb_log;
-use elbship_core::timestamp::format_ms;
 use elbship_e2e::{gzip, key, now_ms, Stack};
 
 const FIXTURES: [(&str, &str); 5] = [

@@ -6,9 +6,9 @@ use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput
 use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
-use elbship_core::checkpoint::BATCHING_FORMAT;
-use elbship_core::event_builder::MessageMode;
-use elbship_core::policy::OldEventPolicy;
+use elbship_core::accounting::checkpoint::BATCHING_FORMAT;
+use elbship_core::batching::event_builder::MessageMode;
+use elbship_core::batching::policy::OldEventPolicy;
 
 fn claim() -> Claim {
     Claim {

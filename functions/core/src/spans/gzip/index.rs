@@ -1,7 +1,7 @@
 //! The one-pass index build.
 
 use super::WINDOW_BYTES;
-use crate::kind::Compression;
+use crate::formats::kind::Compression;
 use crate::spans::tracker::LineTracker;
 use crate::spans::{SpanError, SpanPlan};
 use elbship_inflate::{Flush, Inflater, Wrapper, ZlibError};

@@ -1,0 +1,6 @@
+//! What the state machines carry and decide: the jobs and their inputs and outputs, the route an object takes, the names of executions, groups and streams, and backfills.
+
+pub mod backfill;
+pub mod job;
+pub mod naming;
+pub mod route;
