@@ -3,6 +3,8 @@
 //! Every variable, its default and which functions read it are declared once, in [`variables`].
 
 use crate::error::ElbshipError;
+pub use crate::logs::LogGroupClass;
+use crate::logs::NewGroups;
 use elbship_core::batching::event_builder::MessageMode;
 use elbship_core::batching::policy::OldEventPolicy;
 use elbship_core::formats::size::parse_size;
@@ -53,37 +55,6 @@ pub struct Config {
     pub checkpoint_table: Option<String>,
 }
 
-/// The class of a log group elbship creates (set at CreateLogGroup, fixed afterwards).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogGroupClass {
-    /// $0.50/GB ingested; every feature.
-    #[default]
-    Standard,
-    /// $0.25/GB ingested; Logs Insights works, but no metric or subscription filters and no Live Tail.
-    InfrequentAccess,
-}
-
-impl LogGroupClass {
-    /// CloudWatch Logs' name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogGroupClass::Standard => "STANDARD",
-            LogGroupClass::InfrequentAccess => "INFREQUENT_ACCESS",
-        }
-    }
-}
-
-impl FromStr for LogGroupClass {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "STANDARD" => Ok(LogGroupClass::Standard),
-            "INFREQUENT_ACCESS" => Ok(LogGroupClass::InfrequentAccess),
-            _ => Err(format!("unknown log group class {s:?}: expected STANDARD or INFREQUENT_ACCESS")),
-        }
-    }
-}
-
 fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
     ElbshipError::Config(format!("{var}: {why}"))
 }
@@ -98,12 +69,8 @@ where
 
 impl Config {
     /// How the functions create a group they write to.
-    pub fn new_groups(&self) -> crate::logs::NewGroups {
-        crate::logs::NewGroups {
-            retention_days: self.retention_days,
-            kms_key: self.kms_key.clone(),
-            class: self.log_group_class,
-        }
+    pub fn new_groups(&self) -> NewGroups {
+        NewGroups { retention_days: self.retention_days, kms_key: self.kms_key.clone(), class: self.log_group_class }
     }
 
     /// Reads the configuration from the process environment.

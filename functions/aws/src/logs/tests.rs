@@ -1,8 +1,8 @@
 //! Tests of [`super`]: rejections read back into the ledger, and faults (throttling, 5xx, refusals) through the
 //! real SDK with aws-smithy-mocks.
 
+use super::sink::MAX_CREATIONS;
 use super::*;
-use crate::config::LogGroupClass;
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::operation::create_log_group::{CreateLogGroupError, CreateLogGroupOutput};
 use aws_sdk_cloudwatchlogs::operation::create_log_stream::CreateLogStreamOutput;
@@ -12,8 +12,10 @@ use aws_sdk_cloudwatchlogs::types::error::{
     InvalidParameterException, ResourceAlreadyExistsException, ResourceNotFoundException,
 };
 use aws_sdk_cloudwatchlogs::types::LogGroup;
+use aws_sdk_cloudwatchlogs::types::RejectedLogEventsInfo;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use elbship_core::accounting::checkpoint::Rejections;
 use elbship_core::synth::numbered_batch as batch;
 use std::time::Duration;
 use tokio::time::Instant;
