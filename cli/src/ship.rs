@@ -8,12 +8,12 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use elbship_aws::clients;
-use elbship_aws::s3::Objects;
+use elbship_aws::s3::{Listing, Objects};
 use elbship_aws::sfn::{retry_failed, start_object, StartOutcome};
 use elbship_core::accounting::verify::{Incomplete, Verified};
 use elbship_core::batching::event_builder::MessageMode;
 use elbship_core::batching::policy::OldEventPolicy;
-use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
+use elbship_core::orchestration::job::ShipOptions;
 use std::time::{Duration, Instant};
 
 /// Options of `elbship ship`.
@@ -63,10 +63,7 @@ pub fn run(args: &ShipArgs) -> Result<bool> {
 async fn ship(args: &ShipArgs) -> Result<bool> {
     let (bucket, prefix) = parse_url(&args.url)?;
     let sdk = clients::load().await;
-    let objects = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix).await?;
-    if objects.is_empty() {
-        bail!("no object under s3://{bucket}/{prefix}");
-    }
+    let listing = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix);
     let options = ShipOptions { mode: args.mode, policy: args.policy, span_bytes: args.span_size };
     let run = Run {
         state_machine: &args.state_machine,
@@ -75,7 +72,7 @@ async fn ship(args: &ShipArgs) -> Result<bool> {
         wait: args.wait,
         timeout: args.timeout,
     };
-    start_and_follow(&clients::sfn(&sdk), &run, &objects).await
+    start_and_follow(&clients::sfn(&sdk), &run, listing, &format!("s3://{bucket}/{prefix}")).await
 }
 
 /// How to start and follow objects.
@@ -92,12 +89,20 @@ pub struct Run<'a> {
     pub timeout: u64,
 }
 
-/// Starts each object (or its next attempt) and, with `wait`, follows the executions and prints their counts;
-/// `Ok(false)` when one failed.
-pub async fn start_and_follow(sfn: &aws_sdk_sfn::Client, args: &Run<'_>, objects: &[ObjectRef]) -> Result<bool> {
+/// Starts each object as it is listed (or its next attempt) and, with `wait`, follows the executions and prints
+/// their counts; `Ok(false)` when one failed.
+pub async fn start_and_follow(
+    sfn: &aws_sdk_sfn::Client,
+    args: &Run<'_>,
+    mut objects: Listing,
+    url: &str,
+) -> Result<bool> {
     let options = args.options;
     let mut follow = Vec::new();
-    for object in objects {
+    let mut listed = 0u64;
+    while let Some(object) = objects.next().await {
+        let object = &object?;
+        listed += 1;
         let outcome = if args.retry_failed {
             retry_failed(sfn, args.state_machine, object, options).await?
         } else {
@@ -115,6 +120,9 @@ pub async fn start_and_follow(sfn: &aws_sdk_sfn::Client, args: &Run<'_>, objects
             }
             StartOutcome::Skipped { key, reason } => println!("skipped   {key}: {reason}"),
         }
+    }
+    if listed == 0 {
+        bail!("no object under {url}");
     }
     if !args.wait {
         return Ok(true);

@@ -56,15 +56,22 @@ pub fn estimate<'a>(
     express_max_bytes: u64,
 ) -> (Estimate, Vec<String>) {
     let mut e = Estimate::default();
-    let mut keys = Vec::new();
-    for (key, size) in listing {
+    let keys = listing.into_iter().filter(|(key, size)| e.add(key, *size, filter, now_ms, express_max_bytes));
+    let keys = keys.map(|(key, _)| key.to_string()).collect();
+    (e, keys)
+}
+
+impl Estimate {
+    /// Adds one object of the listing (a stream of any length, one object at a time); whether it is taken.
+    pub fn add(&mut self, key: &str, size: u64, filter: &Filter, now_ms: i64, express_max_bytes: u64) -> bool {
+        let e = self;
         let KeyClass::Log(log) = classify_key(key) else {
             e.not_logs += 1;
-            continue;
+            return false;
         };
         if !filter.takes(&log) {
             e.filtered_out += 1;
-            continue;
+            return false;
         }
         let uncompressed = match log.file.kind.compression() {
             Compression::Gzip => size as f64 * GZIP_RATIO,
@@ -84,9 +91,8 @@ pub fn estimate<'a>(
             }
             Route::Standard => STANDARD_PER_OBJECT + uncompressed / 1e9 * STANDARD_PER_GB,
         };
-        keys.push(key.to_string());
+        true
     }
-    (e, keys)
 }
 
 /// The estimate as an operator reads it.

@@ -23,7 +23,7 @@ use elbship_core::batching::policy::OldEventPolicy;
 use elbship_core::orchestration::backfill::{max_concurrency, Filter};
 use elbship_core::orchestration::job::ShipOptions;
 use elbship_pricing::at_scale::at_scale;
-use elbship_pricing::estimate::{describe, estimate};
+use elbship_pricing::estimate::{describe, Estimate};
 use serde_json::json;
 
 /// Options of `elbship backfill`.
@@ -107,8 +107,12 @@ async fn backfill(args: &BackfillArgs) -> Result<bool> {
         account: args.account.clone(),
     };
     if args.dry_run {
-        let listed = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix).await?;
-        let (e, _) = estimate(listed.iter().map(|o| (o.key.as_str(), o.size)), &filter, now, args.express_max_bytes);
+        let mut listing = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix);
+        let mut e = Estimate::default();
+        while let Some(o) = listing.next().await {
+            let o = o?;
+            e.add(&o.key, o.size, &filter, now, args.express_max_bytes);
+        }
         println!("{}", describe(&e));
         println!("{}", at_scale(e.objects, args.put_log_events_quota).describe(e.objects));
         return Ok(true);

@@ -72,6 +72,41 @@ pub(crate) fn status<E>(e: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>)
     e.raw_response().map(|r| r.status().as_u16())
 }
 
+/// The objects under a prefix, page by page ([`Objects::list`]).
+pub struct Listing {
+    pages: aws_smithy_async::future::pagination_stream::PaginationStream<
+        Result<
+            aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output,
+            SdkError<
+                aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error,
+                aws_sdk_s3::config::http::HttpResponse,
+            >,
+        >,
+    >,
+    page: std::collections::VecDeque<ObjectRef>,
+    bucket: String,
+    prefix: String,
+}
+
+impl Listing {
+    /// The next object; `None` after the last.
+    pub async fn next(&mut self) -> Option<Result<ObjectRef, ElbshipError>> {
+        while self.page.is_empty() {
+            let page = match self.pages.next().await? {
+                Ok(page) => page,
+                Err(e) => return Some(Err(classify_s3(&e, &self.bucket, &self.prefix, ""))),
+            };
+            self.page.extend(page.contents().iter().map(|o| ObjectRef {
+                bucket: self.bucket.clone(),
+                key: o.key().unwrap_or_default().to_string(),
+                size: o.size().map_or(0, |s| s.max(0) as u64),
+                etag: o.e_tag().unwrap_or_default().to_string(),
+            }));
+        }
+        self.page.pop_front().map(Ok)
+    }
+}
+
 impl Objects {
     /// Wraps a client.
     pub fn new(client: aws_sdk_s3::Client) -> Self {
@@ -264,22 +299,16 @@ impl Objects {
         Ok(())
     }
 
-    /// Every object under a prefix.
-    pub async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectRef>, ElbshipError> {
-        let mut pages = self.client.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify_s3(&e, bucket, prefix, ""))?;
-            for o in page.contents() {
-                out.push(ObjectRef {
-                    bucket: bucket.to_string(),
-                    key: o.key().unwrap_or_default().to_string(),
-                    size: o.size().map_or(0, |s| s.max(0) as u64),
-                    etag: o.e_tag().unwrap_or_default().to_string(),
-                });
-            }
+    /// The objects under `prefix`, as a stream: one page (up to 1,000 objects) is held at a time, so a prefix of
+    /// millions of objects is listed in bounded memory.
+    pub fn list(&self, bucket: &str, prefix: &str) -> Listing {
+        let pages = self.client.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
+        Listing {
+            pages,
+            page: std::collections::VecDeque::new(),
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
         }
-        Ok(out)
     }
 }
 

@@ -119,3 +119,33 @@ async fn lines_of_a_result_file_are_streamed_one_by_one() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(seen, vec![(1, "{\"a\":1}".into()), (3, "{\"b\":2}".into()), (4, "{\"c\":3}".into())]);
 }
+
+#[tokio::test]
+async fn a_listing_streams_every_page_in_order() {
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+    use aws_sdk_s3::types::Object;
+    let page = |keys: &[&str], next: Option<&str>| {
+        let mut out = ListObjectsV2Output::builder().set_next_continuation_token(next.map(str::to_string));
+        out = out.is_truncated(next.is_some());
+        for k in keys {
+            out = out.contents(Object::builder().key(*k).size(7).e_tag("\"e\"").build());
+        }
+        out.build()
+    };
+    let first = mock!(Client::list_objects_v2)
+        .match_requests(|r| r.continuation_token().is_none())
+        .then_output(move || page(&["a", "b"], Some("t")));
+    let second = mock!(Client::list_objects_v2)
+        .match_requests(|r| r.continuation_token() == Some("t"))
+        .then_output(move || page(&["c"], None));
+    let s3 = Objects::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&first, &second]));
+    let mut listing = s3.list("b", "p/");
+    let mut keys = Vec::new();
+    while let Some(o) = listing.next().await {
+        let o = o.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((o.bucket.as_str(), o.size, o.etag.as_str()), ("b", 7, "\"e\""));
+        keys.push(o.key);
+    }
+    assert_eq!(keys, ["a", "b", "c"]);
+    assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+}
