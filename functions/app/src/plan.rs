@@ -39,20 +39,14 @@ pub struct PlanDeps<C> {
     pub lease: Option<Lease>,
 }
 
-/// The Lambda call: the execution's input; a failure is counted in the object's metrics.
+/// The Lambda call: the execution's input (a failure is counted by the state machine's `CountFailure`).
 pub async fn invoke<C: CheckpointStore>(
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
     deps: &PlanDeps<C>,
 ) -> Result<PlanOutput, ElbshipError> {
     let input: PlanInput =
         serde_json::from_value(event.payload).map_err(|e| ElbshipError::BadInput(format!("plan input: {e}")))?;
-    let now_ms = crate::context::now_ms();
-    let object = input.object.clone();
-    let result = handle(input, deps, now_ms).await;
-    if let Err(e) = &result {
-        elbship_aws::metrics::failed(&object, e);
-    }
-    result
+    handle(input, deps, crate::context::now_ms()).await
 }
 
 /// Plans one object; `now_ms` fixes the time window for every worker of the execution.

@@ -11,8 +11,9 @@ use elbship_aws::error::ElbshipError;
 use elbship_aws::s3::Objects;
 use elbship_core::accounting::checkpoint::span_key;
 use elbship_core::accounting::verify::{incomplete, verify, Verified, VerifyError};
-use elbship_core::orchestration::job::VerifyInput;
+use elbship_core::orchestration::job::{FailedExecution, VerifyInput};
 use elbship_core::orchestration::naming::object_id;
+use serde::Deserialize;
 use std::collections::HashMap;
 
 /// What the verify function works with.
@@ -24,19 +25,37 @@ pub struct VerifyDeps<C> {
     pub checkpoints: C,
 }
 
-/// The Lambda call: the Map's results; a failure is counted in the object's metrics.
+/// What the verify function is called for, by the `call` tag the Standard state machine sets: the Map's results
+/// to verify, or (from its `CountFailure` state) an execution that failed, to count in the object's metrics.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum VerifyCall {
+    /// `{"call": "verify", "job", "spans", "summary", "results"}`.
+    Verify(VerifyInput),
+    /// `{"call": "failed", "object", "error"}`.
+    Failed(FailedExecution),
+}
+
+impl VerifyCall {
+    /// Reads a call from the function's payload; an untagged or unknown one is `BadInput`, named.
+    pub fn read(payload: serde_json::Value) -> Result<VerifyCall, ElbshipError> {
+        serde_json::from_value(payload).map_err(|e| ElbshipError::BadInput(format!("verify function call: {e}")))
+    }
+}
+
+/// The Lambda call: the verdict (the execution's output), or `null` once a failed execution is counted.
 pub async fn invoke<C: CheckpointStore>(
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
     deps: &VerifyDeps<C>,
-) -> Result<Verified, ElbshipError> {
-    let input: VerifyInput =
-        serde_json::from_value(event.payload).map_err(|e| ElbshipError::BadInput(format!("verify input: {e}")))?;
-    let object = input.job.object.clone();
-    let result = handle(input, deps).await;
-    if let Err(e) = &result {
-        elbship_aws::metrics::failed(&object, e);
+) -> Result<serde_json::Value, ElbshipError> {
+    match VerifyCall::read(event.payload)? {
+        VerifyCall::Verify(input) => serde_json::to_value(handle(input, deps).await?)
+            .map_err(|e| ElbshipError::Internal(format!("the verdict: {e}"))),
+        VerifyCall::Failed(failed) => {
+            elbship_aws::metrics::failed(&failed.object.object, &failed.error);
+            Ok(serde_json::Value::Null)
+        }
     }
-    result
 }
 
 /// Verifies one execution.
@@ -83,5 +102,21 @@ async fn report<C: CheckpointStore>(input: &VerifyInput, failed: &[u32], deps: &
     match serde_json::to_string(&account) {
         Ok(json) => ElbshipError::ObjectIncomplete(json),
         Err(e) => ElbshipError::Internal(format!("the failure account: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_failed_execution_and_an_untagged_call_read_as_they_should() {
+        let failed = json!({"call": "failed", "error": "S3Unavailable",
+            "object": {"bucket": "b", "key": "k", "size": 1, "etag": "e"}});
+        assert!(matches!(VerifyCall::read(failed), Ok(VerifyCall::Failed(f)) if f.error == "S3Unavailable"));
+        let untagged = json!({"job": {}, "spans": [], "summary": {}, "results": []});
+        let e = VerifyCall::read(untagged).err().map(|e| (e.name(), e.to_string()));
+        assert!(matches!(&e, Some(("BadInput", m)) if m.contains("verify function call")), "{e:?}");
     }
 }

@@ -1,7 +1,6 @@
 //! Printing the core's EMF documents ([`elbship_core::accounting::metrics`]) where a function ends an object: one line on
 //! standard output, which Lambda sends to the function's log group and CloudWatch turns into metrics.
 
-use crate::error::ElbshipError;
 use elbship_core::accounting::metrics::{object_failed, object_verified};
 use elbship_core::accounting::verify::Verified;
 use elbship_core::formats::key::{classify_key, KeyClass};
@@ -19,13 +18,12 @@ pub fn verified(v: &Verified) {
     }
 }
 
-/// Prints the metrics of an object whose execution fails with `error` (a failure the state machine does not retry).
-pub fn failed(object: &ObjectRef, error: &ElbshipError) {
-    if error.retryable() {
-        return;
-    }
+/// Prints the metrics of an object whose execution failed with `error`, whatever it is: its state machine's
+/// `CountFailure` state calls this once, after every retry, so no failed object goes uncounted and no retried
+/// attempt is counted.
+pub fn failed(object: &ObjectRef, error: &str) {
     if let KeyClass::Log(log) = classify_key(&object.key) {
         let f = &log.file;
-        println!("{}", object_failed(&f.account, &f.region, &f.lb_name, f.kind.name(), error.name(), now_ms()));
+        println!("{}", object_failed(&f.account, &f.region, &f.lb_name, f.kind.name(), error, now_ms()));
     }
 }

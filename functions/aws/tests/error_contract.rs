@@ -83,7 +83,9 @@ fn every_retryable_name_is_retried_by_every_task_that_invokes_an_elbship_functio
             "/Plan",
             "/Ship/ShipSpan",
             "/Verify",
+            "/CountFailure",
             "/ShipObject",
+            "/CountFailure",
             "/ShipObjects/ShipBatch",
             "/ShipInventory/ShipInventoryBatch",
             "/Summarize"

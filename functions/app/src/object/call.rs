@@ -5,6 +5,7 @@
 use super::backfill::SummarizeInput;
 use elbship_aws::error::ElbshipError;
 use elbship_core::orchestration::backfill::batch::Batch;
+use elbship_core::orchestration::job::FailedExecution;
 use elbship_core::orchestration::route::ObjectInput;
 use serde::Deserialize;
 
@@ -21,6 +22,9 @@ pub enum Call {
         /// Where the Map Run's manifest is.
         summarize: SummarizeInput,
     },
+    /// `{"call": "failed", "object", "error"}`: the Express execution failed (even its hand-over did), from its
+    /// `CountFailure` state: the object is counted in its metrics.
+    Failed(FailedExecution),
 }
 
 impl Call {

@@ -46,7 +46,7 @@ pub struct ObjectDeps<C> {
 /// Time kept back from shipping for the hand-over to the Standard state machine.
 pub const HAND_OVER: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The Lambda call: what its `call` tag says ([`call::Call`]); an object's failure is counted in its metrics.
+/// The Lambda call: what its `call` tag says ([`call::Call`]).
 pub async fn invoke<C: CheckpointStore + Clone>(
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
     deps: &ObjectDeps<C>,
@@ -54,20 +54,17 @@ pub async fn invoke<C: CheckpointStore + Clone>(
     let invocation = Invocation::from_lambda(&event.context, HAND_OVER);
     let now_ms = invocation.now_ms;
     let output = match call::Call::read(event.payload)? {
-        call::Call::Object(input) => {
-            let object = input.input.object.clone();
-            let result = handle(input, deps, &invocation, now_ms).await;
-            if let Err(e) = &result {
-                elbship_aws::metrics::failed(&object, e);
-            }
-            serde_json::to_value(result?)
-        }
+        call::Call::Object(input) => serde_json::to_value(handle(input, deps, &invocation, now_ms).await?),
         call::Call::Batch(batch) => {
             let max = deps.plan.config.express_max_bytes;
             serde_json::to_value(backfill::ship_batch(batch, deps, &invocation, now_ms, max).await?)
         }
         call::Call::Summarize { summarize } => {
             serde_json::to_value(backfill::summarize(&summarize, &deps.verify.objects).await?)
+        }
+        call::Call::Failed(failed) => {
+            elbship_aws::metrics::failed(&failed.object.object, &failed.error);
+            Ok(serde_json::Value::Null)
         }
     };
     output.map_err(|e| ElbshipError::Internal(format!("the output: {e}")))

@@ -166,6 +166,16 @@ impl SpanResult {
     }
 }
 
+/// An execution that failed, as its state machine's `CountFailure` state passes it: the execution's input and the
+/// error it fails with (after every retry), for the object's metrics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedExecution {
+    /// The execution's input (`$$.Execution.Input`).
+    pub object: PlanInput,
+    /// The error name it fails with.
+    pub error: String,
+}
+
 /// Verify's input: the plan with the Map's results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyInput {
