@@ -3,8 +3,18 @@
 //! ships builds it the same way, from the runtime's [`lambda_runtime::Context`].
 
 use elbship_aws::checkpoints::new_owner;
+use elbship_aws::error::ElbshipError;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
+
+/// A function's payload as the call its state machine tagged (`{"call": ...}`, read by a tagged serde enum); an
+/// untagged or unknown call is `BadInput`, naming the function.
+pub fn read_call<T: serde::de::DeserializeOwned>(
+    payload: serde_json::Value,
+    function: &str,
+) -> Result<T, ElbshipError> {
+    serde_json::from_value(payload).map_err(|e| ElbshipError::BadInput(format!("{function} function call: {e}")))
+}
 
 /// Now, in epoch milliseconds.
 pub fn now_ms() -> i64 {

@@ -249,5 +249,5 @@ pub async fn handle<C: CheckpointStore>(
 
 /// A send task that panicked or was cancelled: its batch's fate is unknown, and the checkpoint says so.
 fn lost_task(e: tokio::task::JoinError) -> Sent {
-    (u32::MAX, false, Err(ElbshipError::LogsUnavailable(format!("send task: {e}"))))
+    (u32::MAX, false, Err(ElbshipError::LogsUnavailable(format!("send task: {e}").into())))
 }

@@ -37,9 +37,9 @@ pub enum VerifyCall {
 }
 
 impl VerifyCall {
-    /// Reads a call from the function's payload; an untagged or unknown one is `BadInput`, named.
+    /// Reads a call from the function's payload.
     pub fn read(payload: serde_json::Value) -> Result<VerifyCall, ElbshipError> {
-        serde_json::from_value(payload).map_err(|e| ElbshipError::BadInput(format!("verify function call: {e}")))
+        crate::context::read_call(payload, "verify")
     }
 }
 

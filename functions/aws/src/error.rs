@@ -5,6 +5,50 @@
 use elbship_core::accounting::verify::VerifyError;
 use elbship_core::spans::SpanError;
 
+/// What failed beneath a service's error: its text, and the SDK error it came from, kept as the source so the
+/// chain (`std::error::Error::source`) reaches the service's own answer.
+#[derive(Debug)]
+pub struct Cause {
+    text: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Cause {
+    /// A cause with its source.
+    pub fn with_source(text: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause { text: text.into(), source: Some(Box::new(source)) }
+    }
+
+    /// Its text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<String> for Cause {
+    fn from(text: String) -> Cause {
+        Cause { text, source: None }
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(text: &str) -> Cause {
+        Cause::from(text.to_string())
+    }
+}
+
 /// A function failure, by name.
 #[derive(Debug, thiserror::Error)]
 pub enum ElbshipError {
@@ -38,22 +82,22 @@ pub enum ElbshipError {
     },
     /// S3 failed after the SDK's retries; nothing was delivered, so the state machine retries.
     #[error("S3 failed: {0}")]
-    S3Unavailable(String),
+    S3Unavailable(#[source] Cause),
     /// S3 refused a request it will refuse again (access denied, bad request).
     #[error("S3 refused the request: {0}")]
-    S3Refused(String),
+    S3Refused(#[source] Cause),
     /// The object's bytes are not what its kind promises.
     #[error(transparent)]
     Span(SpanError),
     /// CloudWatch Logs failed after retries; retryable.
     #[error("CloudWatch Logs failed: {0}")]
-    LogsUnavailable(String),
+    LogsUnavailable(#[source] Cause),
     /// The worker reached its deadline before the span's end; retryable (the retry resumes).
     #[error("out of time before the worker's deadline: {0}")]
     OutOfTime(String),
     /// CloudWatch Logs refused a request it will refuse again.
     #[error("CloudWatch Logs refused the request: {0}")]
-    LogsRefused(String),
+    LogsRefused(#[source] Cause),
     /// The span stopped before its end (a transient failure that outlasted the worker's own retries, or its
     /// deadline); what was acknowledged is checkpointed, so a retry resumes after it.
     #[error("span {span} stopped with {lines_delivered} lines delivered in {batches} batches so far: {cause}")]
@@ -73,10 +117,10 @@ pub enum ElbshipError {
     ObjectIncomplete(String),
     /// The checkpoint store failed after the SDK's retries; retryable.
     #[error("the checkpoint store failed: {0}")]
-    CheckpointUnavailable(String),
+    CheckpointUnavailable(#[source] Cause),
     /// The checkpoint store refused a request it will refuse again (no table, no permission).
     #[error("the checkpoint store refused the request: {0}")]
-    CheckpointRefused(String),
+    CheckpointRefused(#[source] Cause),
     /// The stored checkpoint does not fit this attempt's plan: resuming could send lines twice or skip some.
     #[error("checkpoint mismatch: {0}")]
     CheckpointMismatch(String),
@@ -91,11 +135,11 @@ pub enum ElbshipError {
     },
     /// Step Functions failed after the SDK's retries; retryable.
     #[error("Step Functions failed: {0}")]
-    StepFunctions(String),
+    StepFunctions(#[source] Cause),
     /// Step Functions refused a request it will refuse again (access denied, a bad name or input), or an object's
     /// attempts ran out (`--retry-failed` stops after [`crate::sfn::MAX_ATTEMPTS`]).
     #[error("Step Functions refused the request: {0}")]
-    StepFunctionsRefused(String),
+    StepFunctionsRefused(#[source] Cause),
     /// A backfill ended with objects it could not verify; the message is its summary (JSON), failures named.
     #[error("{0}")]
     BackfillIncomplete(String),
@@ -350,7 +394,9 @@ impl From<SpanError> for ElbshipError {
     /// A failed read of the object's body is S3's failure (retryable); anything else is the data's.
     fn from(e: SpanError) -> Self {
         match e {
-            SpanError::Read(io) => ElbshipError::S3Unavailable(format!("reading the object body: {io}")),
+            SpanError::Read(io) => {
+                ElbshipError::S3Unavailable(Cause::with_source(format!("reading the object body: {io}"), io))
+            }
             other => ElbshipError::Span(other),
         }
     }
@@ -373,8 +419,8 @@ mod tests {
             ElbshipError::NotALog { bucket: s(), key: s(), reason: s() },
             ElbshipError::ObjectChanged { bucket: s(), key: s(), etag: s() },
             ElbshipError::ObjectMissing { bucket: s(), key: s() },
-            ElbshipError::S3Unavailable(s()),
-            ElbshipError::S3Refused(s()),
+            ElbshipError::S3Unavailable(s().into()),
+            ElbshipError::S3Refused(s().into()),
             ElbshipError::Span(SpanError::NotGzip),
             ElbshipError::Span(SpanError::GzipTruncated { offset: 1 }),
             ElbshipError::Span(SpanError::IndexCorrupt(s())),
@@ -382,18 +428,18 @@ mod tests {
             ElbshipError::Span(SpanError::GzipTrailingData { offset: 1 }),
             ElbshipError::Span(SpanError::SpanShort { at: 1, expected: 2 }),
             ElbshipError::Span(SpanError::LineTooLong { at: 1, max: 2 }),
-            ElbshipError::LogsUnavailable(s()),
+            ElbshipError::LogsUnavailable(s().into()),
             ElbshipError::OutOfTime(s()),
-            ElbshipError::LogsRefused(s()),
+            ElbshipError::LogsRefused(s().into()),
             ElbshipError::ShipIncomplete { span: 0, lines_delivered: 0, batches: 0, cause: s() },
             ElbshipError::ObjectIncomplete(s()),
-            ElbshipError::CheckpointUnavailable(s()),
-            ElbshipError::CheckpointRefused(s()),
+            ElbshipError::CheckpointUnavailable(s().into()),
+            ElbshipError::CheckpointRefused(s().into()),
             ElbshipError::CheckpointMismatch(s()),
             ElbshipError::SpanTakenOver(s()),
             ElbshipError::ObjectLeased { holder: s() },
-            ElbshipError::StepFunctions(s()),
-            ElbshipError::StepFunctionsRefused(s()),
+            ElbshipError::StepFunctions(s().into()),
+            ElbshipError::StepFunctionsRefused(s().into()),
             ElbshipError::BackfillIncomplete(s()),
             ElbshipError::BadInput(s()),
             ElbshipError::Config(s()),

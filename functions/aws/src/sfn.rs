@@ -1,7 +1,7 @@
 //! Starting one execution per object, idempotently: the execution name comes from bucket, key and ETag, and
 //! its input is the object alone, so a duplicated event or a second `elbship ship` starts nothing new.
 
-use crate::error::ElbshipError;
+use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use elbship_core::formats::key::{classify_key, KeyClass};
@@ -89,24 +89,27 @@ pub async fn retry_failed(
             Err(e) if e.code() == Some("ExecutionDoesNotExist") => {
                 return start_named(client, state_machine_arn, object, options, &name).await
             }
-            Err(e) => return Err(sfn_error("DescribeExecution", &name, &e)),
+            Err(e) => return Err(sfn_error("DescribeExecution", &name, e)),
         }
     }
-    Err(ElbshipError::StepFunctionsRefused(format!("{}: {MAX_ATTEMPTS} attempts failed; not trying again", object.key)))
+    Err(ElbshipError::StepFunctionsRefused(
+        format!("{}: {MAX_ATTEMPTS} attempts failed; not trying again", object.key).into(),
+    ))
 }
 
 /// A failed call as elbship's error: transient failures are retryable (`StepFunctionsUnavailable`), the rest
 /// (access denied, a bad name or input, a state machine that does not exist) refused.
-fn sfn_error<E: ProvideErrorMetadata + std::fmt::Debug>(
+fn sfn_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
     what: &str,
     name: &str,
-    e: &SdkError<E, aws_sdk_sfn::config::http::HttpResponse>,
+    e: SdkError<E, aws_sdk_sfn::config::http::HttpResponse>,
 ) -> ElbshipError {
-    let detail = describe(e, &format!("{what} {name}"));
-    if fault::classify(e).transient() {
-        ElbshipError::StepFunctions(detail)
+    let (detail, transient) = (describe(&e, &format!("{what} {name}")), fault::classify(&e).transient());
+    let cause = Cause::with_source(detail, e);
+    if transient {
+        ElbshipError::StepFunctions(cause)
     } else {
-        ElbshipError::StepFunctionsRefused(detail)
+        ElbshipError::StepFunctionsRefused(cause)
     }
 }
 
@@ -149,7 +152,7 @@ async fn start_named(
         Err(e) if e.code() == Some("ExecutionAlreadyExists") => {
             Ok(StartOutcome::AlreadyStarted { key: object.key.clone(), execution_arn: arn })
         }
-        Err(e) => Err(sfn_error("StartExecution", name, &e)),
+        Err(e) => Err(sfn_error("StartExecution", name, e)),
     }
 }
 
@@ -171,7 +174,7 @@ pub async fn recent_executions(
             .set_next_token(token)
             .send()
             .await
-            .map_err(|e| sfn_error("ListExecutions", state_machine_arn, &e))?;
+            .map_err(|e| sfn_error("ListExecutions", state_machine_arn, e))?;
         for e in page.executions() {
             if ms(e.start_date()) < since_ms {
                 break 'pages;
@@ -190,7 +193,7 @@ pub async fn recent_executions(
             .execution_arn(&arn)
             .send()
             .await
-            .map_err(|e| sfn_error("DescribeExecution", &arn, &e))?;
+            .map_err(|e| sfn_error("DescribeExecution", &arn, e))?;
         let json = |s: Option<&str>| s.and_then(|s| serde_json::from_str(s).ok());
         out.push(Execution {
             arn,

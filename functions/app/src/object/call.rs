@@ -30,7 +30,7 @@ pub enum Call {
 impl Call {
     /// Reads a call from the function's payload.
     pub fn read(payload: serde_json::Value) -> Result<Call, ElbshipError> {
-        serde_json::from_value(payload).map_err(|e| ElbshipError::BadInput(format!("object function call: {e}")))
+        crate::context::read_call(payload, "object")
     }
 }
 

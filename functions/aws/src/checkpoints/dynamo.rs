@@ -8,7 +8,7 @@
 //! | span | object id `#` span | `owner`, `geometry`, `sent_below`, `acked` (number set), `dup` (number set), `rj` (map: batch to refused indices), `progress` (JSON ledger) |
 
 use super::{Ack, CheckpointStore, Lease, TakenOver};
-use crate::error::ElbshipError;
+use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -34,15 +34,16 @@ type Item = HashMap<String, AttributeValue>;
 
 /// A failed call as elbship's error: transient failures are retryable; the rest (no table, no permission, a
 /// validation error) refused.
-fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
-    e: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+fn classify<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    e: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
     what: &str,
 ) -> ElbshipError {
-    let detail = describe(e, what);
-    if fault::classify(e).transient() {
-        ElbshipError::CheckpointUnavailable(detail)
+    let (detail, transient) = (describe(&e, what), fault::classify(&e).transient());
+    let cause = Cause::with_source(detail, e);
+    if transient {
+        ElbshipError::CheckpointUnavailable(cause)
     } else {
-        ElbshipError::CheckpointRefused(detail)
+        ElbshipError::CheckpointRefused(cause)
     }
 }
 
@@ -136,7 +137,7 @@ impl DynamoCheckpoints {
                 .expression_attribute_names("#seq", ack.seq.to_string())
                 .expression_attribute_values(":r", s(ack.rejections.encode()));
         }
-        req.update_expression(expr).send().await.map_err(|e| classify(&e, &format!("UpdateItem {key}")))?;
+        req.update_expression(expr).send().await.map_err(|e| classify(e, &format!("UpdateItem {key}")))?;
         Ok(())
     }
 }
@@ -181,7 +182,7 @@ impl CheckpointStore for DynamoCheckpoints {
                 let holder = holder.and_then(|i| i.get("lease_holder")).and_then(|v| v.as_s().ok());
                 return Err(ElbshipError::ObjectLeased { holder: holder.cloned().unwrap_or_else(|| "?".into()) });
             }
-            Err(e) => return Err(classify(&e, &format!("UpdateItem claim {object_id}"))),
+            Err(e) => return Err(classify(e, &format!("UpdateItem claim {object_id}"))),
         };
         claim_from(out.attributes().unwrap_or(&HashMap::new()))
     }
@@ -224,7 +225,7 @@ impl CheckpointStore for DynamoCheckpoints {
                 };
                 return Err(super::mismatch(key, stored.as_deref().unwrap_or("another geometry"), geometry));
             }
-            Err(e) => return Err(classify(&e, &format!("UpdateItem take over {key}"))),
+            Err(e) => return Err(classify(e, &format!("UpdateItem take over {key}"))),
         };
         let Some(item) = out.attributes().filter(|a| a.contains_key("geometry")) else {
             return Ok(TakenOver { prior: SpanCheckpoint::default(), sent_below: first_reservation });
@@ -248,7 +249,7 @@ impl CheckpointStore for DynamoCheckpoints {
             Err(e) if conditional_failed(&e) => {
                 Err(ElbshipError::SpanTakenOver(format!("span {key} is owned by a newer attempt")))
             }
-            Err(e) => Err(classify(&e, &format!("UpdateItem reserve {key}"))),
+            Err(e) => Err(classify(e, &format!("UpdateItem reserve {key}"))),
         }
     }
 
@@ -279,7 +280,7 @@ impl CheckpointStore for DynamoCheckpoints {
                 self.ack_unconditionally(key, ack).await?;
                 Err(ElbshipError::SpanTakenOver(format!("span {key} is owned by a newer attempt")))
             }
-            Err(e) => Err(classify(&e, &format!("UpdateItem ack {key}"))),
+            Err(e) => Err(classify(e, &format!("UpdateItem ack {key}"))),
         }
     }
 
@@ -292,7 +293,7 @@ impl CheckpointStore for DynamoCheckpoints {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| classify(&e, &format!("GetItem {key}")))?;
+            .map_err(|e| classify(e, &format!("GetItem {key}")))?;
         out.item().map(checkpoint_from).transpose()
     }
 }

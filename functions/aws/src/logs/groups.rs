@@ -124,7 +124,7 @@ impl Groups {
             .log_group_name_prefix(group)
             .send()
             .await
-            .map_err(|e| classify(&e, "DescribeLogGroups"))?;
+            .map_err(|e| classify(e, "DescribeLogGroups"))?;
         let days = match groups.log_groups().iter().find(|g| g.log_group_name() == Some(group)) {
             Some(g) => g.retention_in_days().map(|d| d.max(0) as u32),
             None => self.new_groups.retention_days,
@@ -176,18 +176,18 @@ impl Groups {
                         .retention_in_days(days as i32)
                         .send()
                         .await
-                        .map_err(|e| classify(&e, "PutRetentionPolicy"))?;
+                        .map_err(|e| classify(e, "PutRetentionPolicy"))?;
                 }
                 tracing::info!(group, retention_days = n.retention_days, "created the log group");
             }
             Err(e) if matches!(e.as_service_error(), Some(CreateLogGroupError::ResourceAlreadyExistsException(_))) => {}
-            Err(e) => return Err(classify(&e, &format!("CreateLogGroup {group}"))),
+            Err(e) => return Err(classify(e, &format!("CreateLogGroup {group}"))),
         }
         match self.client.create_log_stream().log_group_name(group).log_stream_name(stream).send().await {
             Ok(_) => tracing::info!(group, stream, "created the log stream"),
             Err(e) if matches!(e.as_service_error(), Some(CreateLogStreamError::ResourceAlreadyExistsException(_))) => {
             }
-            Err(e) => return Err(classify(&e, &format!("CreateLogStream {group}/{stream}"))),
+            Err(e) => return Err(classify(e, &format!("CreateLogStream {group}/{stream}"))),
         }
         Ok(())
     }

@@ -28,20 +28,21 @@ pub use request::{rejections, Delivered};
 pub use retry::SendPolicy;
 pub use sink::LogSink;
 
-use crate::error::ElbshipError;
+use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 
 /// A failed call as elbship's error: transient failures are retryable, the rest refused.
-fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
-    e: &SdkError<E, aws_sdk_cloudwatchlogs::config::http::HttpResponse>,
+fn classify<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    e: SdkError<E, aws_sdk_cloudwatchlogs::config::http::HttpResponse>,
     what: &str,
 ) -> ElbshipError {
-    let detail = describe(e, what);
-    if fault::classify(e).transient() {
-        ElbshipError::LogsUnavailable(detail)
+    let (detail, transient) = (describe(&e, what), fault::classify(&e).transient());
+    let cause = Cause::with_source(detail, e);
+    if transient {
+        ElbshipError::LogsUnavailable(cause)
     } else {
-        ElbshipError::LogsRefused(detail)
+        ElbshipError::LogsRefused(cause)
     }
 }
 

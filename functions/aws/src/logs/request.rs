@@ -24,7 +24,7 @@ pub fn events(batch: &Batch) -> Result<Vec<InputLogEvent>, ElbshipError> {
         .events()
         .map(|e| InputLogEvent::builder().timestamp(e.timestamp).message(e.message).build())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ElbshipError::LogsRefused(format!("building the request: {e}")))
+        .map_err(|e| ElbshipError::LogsRefused(format!("building the request: {e}").into()))
 }
 
 /// CloudWatch Logs' answer to one batch, as [`Rejections`].

@@ -7,7 +7,7 @@
 use super::groups::{Creation, Groups, NewGroups};
 use super::request::{events, rejections, Delivered};
 use super::retry::SendPolicy;
-use crate::error::ElbshipError;
+use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
@@ -93,7 +93,7 @@ impl LogSink {
                             creations += 1;
                             continue;
                         }
-                        Err(ElbshipError::LogsUnavailable(detail)) => detail,
+                        Err(ElbshipError::LogsUnavailable(cause)) => cause.to_string(),
                         Err(e) => return Err(e),
                     }
                 }
@@ -101,7 +101,7 @@ impl LogSink {
                     let detail = describe(&e, &what);
                     let fault = fault::classify(&e);
                     if !fault.transient() {
-                        return Err(ElbshipError::LogsRefused(detail));
+                        return Err(ElbshipError::LogsRefused(Cause::with_source(detail, e)));
                     }
                     lost_answer |= fault.may_have_happened();
                     detail

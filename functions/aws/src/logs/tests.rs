@@ -102,7 +102,10 @@ async fn refusals_are_not_retried() {
     let rule = mock!(Client::put_log_events).sequence().error(refused).build();
     let e = sink(&rule).put("g", "s", &batch(1), fast(), later(60)).await.err();
     assert_eq!(rule.num_calls(), 1);
-    assert_eq!(e.map(|e| e.name()), Some("LogsRefused"));
+    assert_eq!(e.as_ref().map(|e| e.name()), Some("LogsRefused"));
+    // The chain keeps the service's own answer: elbship's error, its cause, the SDK's error.
+    let sdk = e.as_ref().and_then(std::error::Error::source).and_then(std::error::Error::source);
+    assert!(sdk.is_some_and(|s| format!("{s:?}").contains("InvalidParameterException")), "{sdk:?}");
 }
 
 #[tokio::test]

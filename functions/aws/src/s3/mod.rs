@@ -4,7 +4,7 @@
 
 pub mod resume;
 
-use crate::error::ElbshipError;
+use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe, Fault};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
@@ -50,20 +50,22 @@ struct Held {
 
 /// Classifies an SDK error: 412 means the object changed, missing that it is gone, transient failures are
 /// retryable, the rest refused.
-pub(crate) fn classify_s3<E: ProvideErrorMetadata + std::fmt::Debug>(
-    e: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+pub(crate) fn classify_s3<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
     bucket: &str,
     key: &str,
     etag: &str,
 ) -> ElbshipError {
-    let what = describe(e, &format!("s3://{bucket}/{key}"));
-    if status(e) == Some(412) || e.code() == Some("PreconditionFailed") {
+    let what = describe(&e, &format!("s3://{bucket}/{key}"));
+    if status(&e) == Some(412) || e.code() == Some("PreconditionFailed") {
         return ElbshipError::ObjectChanged { bucket: bucket.into(), key: key.into(), etag: etag.into() };
     }
-    match fault::classify(e) {
+    match fault::classify(&e) {
         Fault::Missing => ElbshipError::ObjectMissing { bucket: bucket.into(), key: key.into() },
-        Fault::Refused => ElbshipError::S3Refused(what),
-        Fault::Throttled | Fault::Unavailable | Fault::Ambiguous => ElbshipError::S3Unavailable(what),
+        Fault::Refused => ElbshipError::S3Refused(Cause::with_source(what, e)),
+        Fault::Throttled | Fault::Unavailable | Fault::Ambiguous => {
+            ElbshipError::S3Unavailable(Cause::with_source(what, e))
+        }
     }
 }
 
@@ -94,7 +96,7 @@ impl Listing {
         while self.page.is_empty() {
             let page = match self.pages.next().await? {
                 Ok(page) => page,
-                Err(e) => return Some(Err(classify_s3(&e, &self.bucket, &self.prefix, ""))),
+                Err(e) => return Some(Err(classify_s3(e, &self.bucket, &self.prefix, ""))),
             };
             self.page.extend(page.contents().iter().map(|o| ObjectRef {
                 bucket: self.bucket.clone(),
@@ -135,7 +137,7 @@ impl Objects {
         })
         .await;
         let unavailable = |e: &dyn std::fmt::Display| {
-            ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", o.bucket, o.key))
+            ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", o.bucket, o.key).into())
         };
         let bytes = read.map_err(|e| unavailable(&e))?.map_err(|e| unavailable(&e))?;
         let bytes: Arc<[u8]> = bytes.into();
@@ -169,7 +171,7 @@ impl Objects {
             Some(GetObjectError::NoSuchKey(_)) => {
                 ElbshipError::ObjectMissing { bucket: o.bucket.clone(), key: o.key.clone() }
             }
-            _ => classify_s3(&e, &o.bucket, &o.key, &o.etag),
+            _ => classify_s3(e, &o.bucket, &o.key, &o.etag),
         })?;
         let covers = out.content_length().map_or(u64::MAX, |n| start + n.max(0) as u64);
         let end = end.unwrap_or(covers);
@@ -212,10 +214,12 @@ impl Objects {
             .key(&o.key)
             .send()
             .await
-            .map_err(|e| classify_s3(&e, &o.bucket, &o.key, &o.etag))?;
+            .map_err(|e| classify_s3(e, &o.bucket, &o.key, &o.etag))?;
         let etag = out.e_tag().unwrap_or_default().to_string();
         if etag.is_empty() {
-            return Err(ElbshipError::S3Refused(format!("s3://{}/{}: HeadObject gave no ETag", o.bucket, o.key)));
+            return Err(ElbshipError::S3Refused(
+                format!("s3://{}/{}: HeadObject gave no ETag", o.bucket, o.key).into(),
+            ));
         }
         let size = out.content_length().map_or(o.size, |n| n.max(0) as u64);
         Ok(ObjectRef { bucket: o.bucket.clone(), key: o.key.clone(), size, etag })
@@ -232,17 +236,15 @@ impl Objects {
             .key(&l.key)
             .send()
             .await
-            .map_err(|e| classify_s3(&e, &l.bucket, &l.key, ""))
+            .map_err(|e| classify_s3(e, &l.bucket, &l.key, ""))
     }
 
     /// Reads a whole (small) object.
     pub async fn get_bytes(&self, l: &S3Location) -> Result<Vec<u8>, ElbshipError> {
         let out = self.get_unconditional(l).await?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", l.bucket, l.key)))?;
+        let bytes = out.body.collect().await.map_err(|e| {
+            ElbshipError::S3Unavailable(Cause::with_source(format!("reading s3://{}/{}: {e}", l.bucket, l.key), e))
+        })?;
         Ok(bytes.to_vec())
     }
 
@@ -259,10 +261,9 @@ impl Objects {
         let mut n = 0u64;
         loop {
             line.clear();
-            let read = body
-                .read_until(b'\n', &mut line)
-                .await
-                .map_err(|e| ElbshipError::S3Unavailable(format!("reading s3://{}/{}: {e}", l.bucket, l.key)))?;
+            let read = body.read_until(b'\n', &mut line).await.map_err(|e| {
+                ElbshipError::S3Unavailable(Cause::with_source(format!("reading s3://{}/{}: {e}", l.bucket, l.key), e))
+            })?;
             if read == 0 {
                 return Ok(());
             }
@@ -283,7 +284,7 @@ impl Objects {
             .body(ByteStream::from(bytes))
             .send()
             .await
-            .map_err(|e| classify_s3(&e, &l.bucket, &l.key, ""))?;
+            .map_err(|e| classify_s3(e, &l.bucket, &l.key, ""))?;
         Ok(())
     }
 
@@ -295,7 +296,7 @@ impl Objects {
             .key(&l.key)
             .send()
             .await
-            .map_err(|e| classify_s3(&e, &l.bucket, &l.key, ""))?;
+            .map_err(|e| classify_s3(e, &l.bucket, &l.key, ""))?;
         Ok(())
     }
 
