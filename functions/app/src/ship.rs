@@ -125,6 +125,9 @@ pub async fn handle<C: CheckpointStore>(
     let object = &input.job.object;
     let key = span_key(&object_id(&object.bucket, &object.key, &object.etag), input.span.index);
     let concurrency = input.job.send_concurrency.max(1);
+    // Opened before the span is taken over: an object that cannot be read reserves nothing, so the next attempt
+    // does not count batches this one never sent as possibly duplicated.
+    let reader = deps.objects.open(object, Some((input.span.read_start, input.span.read_end))).await?;
     // A new span's first `concurrency` batches are reserved by the same write that takes it over.
     let taken = deps.checkpoints.take_over(&key, &invocation.owner, &geometry(&input.span), concurrency).await?;
     let checkpoint = taken.prior;
@@ -133,7 +136,6 @@ pub async fn handle<C: CheckpointStore>(
         tracing::info!(span = input.span.index, acked = resumed.0, unknown = resumed.1, "resuming from the checkpoint");
     }
     let span = input.span.clone();
-    let reader = deps.objects.open(object, Some((span.read_start, span.read_end))).await?;
     let (tx, mut rx) = mpsc::channel::<Batch>(concurrency as usize);
     let builder = EventBuilder::new(input.job.events);
     let compression = input.job.kind.compression();

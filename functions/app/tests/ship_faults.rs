@@ -193,3 +193,17 @@ async fn a_worker_out_of_time_sends_nothing_and_fails_retryably() {
     assert_eq!(e.map(|e| e.name()), Some("ShipIncomplete"));
     assert_eq!(puts.num_calls(), 0);
 }
+
+#[tokio::test]
+async fn an_object_that_cannot_be_read_reserves_nothing_so_the_next_attempt_counts_no_duplicate() {
+    let puts = mock!(aws_sdk_cloudwatchlogs::Client::put_log_events).sequence().output(ok).times(3).build();
+    let cps = MemoryCheckpoints::default();
+    let slow_down = mock!(aws_sdk_s3::Client::get_object).sequence().http_status(503, None).times(3).build();
+    let mut failing = deps(&puts, &cps);
+    failing.objects = Objects::new(mock_client!(aws_sdk_s3, RuleMode::Sequential, [&slow_down]));
+    let e = handle(input_with(4), &failing, &attempt("a", 60)).await.err();
+    assert_eq!(e.map(|e| e.name()), Some("S3Unavailable"));
+    assert_eq!(cps.span(&key()), None, "nothing taken over, nothing reserved");
+    let out = handle(input_with(4), &deps(&puts, &cps), &attempt("b", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((out.ledger.lines_delivered, out.ledger.possibly_duplicated), (3, 0));
+}
