@@ -67,17 +67,25 @@ pub fn remaining_time(deadline_ms: u64, now_ms: u64) -> Duration {
 /// `ELBSHIP_LOCAL_TIMEOUTS` (`elbship-ship=900,elbship-object=120,...`, from the template), counted from now.
 #[cfg(feature = "cargo-lambda-watch")]
 pub fn remaining_time(deadline_ms: u64, now_ms: u64) -> Duration {
+    let me = std::env::current_exe().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let timeouts = std::env::var("ELBSHIP_LOCAL_TIMEOUTS").ok();
+    local_remaining_time(deadline_ms, now_ms, timeouts.as_deref(), me.as_deref())
+}
+
+/// [`remaining_time`] on the local stand-in, given `ELBSHIP_LOCAL_TIMEOUTS` and this function's binary name (read
+/// apart, so that tests need not set the process's environment, which tests running at once would share).
+#[cfg(feature = "cargo-lambda-watch")]
+fn local_remaining_time(deadline_ms: u64, now_ms: u64, timeouts: Option<&str>, me: Option<&str>) -> Duration {
     const EPOCH_2001_MS: u64 = 978_307_200_000;
     let given = if deadline_ms < EPOCH_2001_MS {
         Duration::from_millis(deadline_ms)
     } else {
         Duration::from_millis(deadline_ms.saturating_sub(now_ms))
     };
-    let me = std::env::current_exe().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
-    let deployed = std::env::var("ELBSHIP_LOCAL_TIMEOUTS").ok().and_then(|all| {
+    let deployed = timeouts.and_then(|all| {
         all.split(',').find_map(|pair| {
             let (name, seconds) = pair.split_once('=')?;
-            (Some(name) == me.as_deref()).then(|| seconds.parse().ok().map(Duration::from_secs))?
+            (Some(name) == me).then(|| seconds.parse().ok().map(Duration::from_secs))?
         })
     });
     deployed.map_or(given, |d| d.min(given))
@@ -97,13 +105,12 @@ mod tests {
     #[cfg(feature = "cargo-lambda-watch")]
     #[test]
     fn locally_the_deadline_is_the_functions_deployed_timeout() {
-        let me = std::env::current_exe().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
-        let me = me.unwrap_or_default();
-        std::env::set_var("ELBSHIP_LOCAL_TIMEOUTS", format!("elbship-other=900,{me}=120"));
+        let timeouts = Some("elbship-other=900,elbship-ship=120");
         let now = 1_795_771_232_305;
-        assert_eq!(remaining_time(600_000, now), Duration::from_secs(120));
-        assert_eq!(remaining_time(now + 60_000, now), Duration::from_secs(60), "the sooner of the two");
-        std::env::remove_var("ELBSHIP_LOCAL_TIMEOUTS");
+        let left = |deadline| local_remaining_time(deadline, now, timeouts, Some("elbship-ship"));
+        assert_eq!(left(600_000), Duration::from_secs(120));
+        assert_eq!(left(now + 60_000), Duration::from_secs(60), "the sooner of the two");
+        assert_eq!(local_remaining_time(600_000, now, timeouts, Some("elbship-plan")), Duration::from_secs(600));
     }
 
     #[test]
