@@ -5,12 +5,13 @@ import { BlockPublicAccess, Bucket, BucketEncryption, IBucket, ObjectOwnership }
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { defaultOf } from './environment';
 
 /** What a grant is given to: a function (its role). */
 export type Grantee = IGrantable & { addToRolePolicy(s: PolicyStatement): void };
 
 /** Where span indexes are kept between plan and verify. */
-export const STAGING_PREFIX = 'elbship-staging/';
+export const STAGING_PREFIX = defaultOf('ELBSHIP_STAGING_PREFIX');
 
 export interface LogBucketsProps {
   readonly sourceBucketName?: string;

@@ -10,14 +10,13 @@ import { CheckpointTable } from './checkpoints';
 import { Grantee, LogBuckets, STAGING_PREFIX } from './buckets';
 import { TargetLogGroups } from './target-logs';
 import { architectureOf, ElbshipConfig } from './config';
-import { defaultOf } from './environment';
+import { defaultOf, RETENTION_DAYS } from './environment';
 import { ElbshipFunctions } from './functions';
 import { ObjectCreatedTrigger } from './trigger';
 import { Workflow } from './workflow';
 import { Backfill } from './backfill';
 
 export const DEFAULT_LOG_GROUP_TEMPLATE = defaultOf('ELBSHIP_LOG_GROUP_TEMPLATE');
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export interface ElbshipStackProps extends StackProps {
   readonly config: ElbshipConfig;
@@ -40,8 +39,8 @@ export class ElbshipStack extends Stack {
   constructor(scope: Construct, id: string, props: ElbshipStackProps) {
     super(scope, id, props);
     const c = props.config;
-    const mapConcurrency = c.mapConcurrency ?? 10;
-    const sendConcurrency = c.sendConcurrency ?? 8;
+    const mapConcurrency = c.mapConcurrency ?? Number(defaultOf('ELBSHIP_MAP_CONCURRENCY'));
+    const sendConcurrency = c.sendConcurrency ?? Number(defaultOf('ELBSHIP_SEND_CONCURRENCY'));
     check(Number.isInteger(mapConcurrency) && mapConcurrency >= 1 && mapConcurrency <= 40, 'mapConcurrency must be 1 to 40 (inline Map)');
     check(Number.isInteger(sendConcurrency) && sendConcurrency >= 1 && sendConcurrency <= 64, 'sendConcurrency must be 1 to 64');
     check(c.logGroupClass === undefined || ['STANDARD', 'INFREQUENT_ACCESS'].includes(c.logGroupClass), 'logGroupClass must be STANDARD or INFREQUENT_ACCESS');

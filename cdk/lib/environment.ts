@@ -16,7 +16,11 @@ interface Variable {
   readonly setBy: 'wiring' | 'operator';
 }
 
-const VARIABLES: Variable[] = JSON.parse(fs.readFileSync(path.join(__dirname, 'configuration.json'), 'utf8')).variables;
+const CONFIGURATION = JSON.parse(fs.readFileSync(path.join(__dirname, 'configuration.json'), 'utf8'));
+const VARIABLES: Variable[] = CONFIGURATION.variables;
+
+/** The retention values CloudWatch Logs accepts, as the functions check them. */
+export const RETENTION_DAYS: number[] = CONFIGURATION.retentionDays;
 
 function declared(name: string): Variable {
   const v = VARIABLES.find((x) => x.name === name);

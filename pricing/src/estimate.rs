@@ -48,29 +48,15 @@ pub struct Estimate {
     pub filtered_out: u64,
 }
 
-/// Chooses the objects of a listing (`(key, size)`) and estimates what shipping them costs at `now_ms`.
-pub fn estimate<'a>(
-    listing: impl IntoIterator<Item = (&'a str, u64)>,
-    filter: &Filter,
-    now_ms: i64,
-    express_max_bytes: u64,
-) -> (Estimate, Vec<String>) {
-    let mut e = Estimate::default();
-    let keys = listing.into_iter().filter(|(key, size)| e.add(key, *size, filter, now_ms, express_max_bytes));
-    let keys = keys.map(|(key, _)| key.to_string()).collect();
-    (e, keys)
-}
-
 impl Estimate {
     /// Adds one object of the listing (a stream of any length, one object at a time); whether it is taken.
     pub fn add(&mut self, key: &str, size: u64, filter: &Filter, now_ms: i64, express_max_bytes: u64) -> bool {
-        let e = self;
         let KeyClass::Log(log) = classify_key(key) else {
-            e.not_logs += 1;
+            self.not_logs += 1;
             return false;
         };
         if !filter.takes(&log) {
-            e.filtered_out += 1;
+            self.filtered_out += 1;
             return false;
         }
         let uncompressed = match log.file.kind.compression() {
@@ -78,15 +64,15 @@ impl Estimate {
             Compression::None => size as f64,
         };
         let lines = (uncompressed / BYTES_PER_LINE).ceil();
-        e.objects += 1;
-        e.bytes += size;
-        e.uncompressed_bytes += uncompressed as u64;
-        e.lines += lines as u64;
-        e.older_than_14_days += u64::from(now_ms - log.file.end_time_ms > MAX_EVENT_AGE_MS);
-        e.ingestion_dollars += (uncompressed + 26.0 * lines) * price::LOGS_BYTE;
-        e.orchestration_dollars += match route(size, express_max_bytes, true) {
+        self.objects += 1;
+        self.bytes += size;
+        self.uncompressed_bytes += uncompressed as u64;
+        self.lines += lines as u64;
+        self.older_than_14_days += u64::from(now_ms - log.file.end_time_ms > MAX_EVENT_AGE_MS);
+        self.ingestion_dollars += (uncompressed + 26.0 * lines) * price::LOGS_BYTE;
+        self.orchestration_dollars += match route(size, express_max_bytes, true) {
             Route::Express => {
-                e.express_objects += 1;
+                self.express_objects += 1;
                 EXPRESS_PER_OBJECT
             }
             Route::Standard => STANDARD_PER_OBJECT + uncompressed / 1e9 * STANDARD_PER_GB,
@@ -124,6 +110,19 @@ pub fn describe(e: &Estimate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The estimate of a whole listing, and the keys it takes.
+    fn estimate<'a>(
+        listing: impl IntoIterator<Item = (&'a str, u64)>,
+        filter: &Filter,
+        now_ms: i64,
+        express_max_bytes: u64,
+    ) -> (Estimate, Vec<String>) {
+        let mut e = Estimate::default();
+        let taken = listing.into_iter().filter(|(key, size)| e.add(key, *size, filter, now_ms, express_max_bytes));
+        let taken = taken.map(|(key, _)| key.to_string()).collect();
+        (e, taken)
+    }
     use elbship_core::formats::timestamp::parse_compact_ms;
 
     fn key(account: &str, lb: &str, end: &str) -> String {

@@ -2,7 +2,7 @@
 //! declaration of every variable ([`VARIABLES`]). The CDK app reads the JSON file to give each function only the
 //! variables it reads, and takes the defaults it needs (the log group template, for its grants) from it.
 
-use elbship_aws::config::{SetBy, VARIABLES};
+use elbship_aws::config::{SetBy, RETENTION_DAYS, VARIABLES};
 use serde_json::json;
 
 /// The table, as Markdown.
@@ -36,6 +36,7 @@ pub fn json() -> String {
     let doc = json!({
         "comment": "Generated from functions/aws/src/config/variables.rs by `cargo run -p elbship-xtask -- docs`; do not edit.",
         "variables": variables,
+        "retentionDays": RETENTION_DAYS,
     });
     format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
 }

@@ -18,11 +18,6 @@ impl Cause {
     pub fn with_source(text: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Cause {
         Cause { text: text.into(), source: Some(Box::new(source)) }
     }
-
-    /// Its text.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
 }
 
 impl std::fmt::Display for Cause {
@@ -189,7 +184,7 @@ impl ElbshipError {
     }
 
     /// Whether the state machine retries it: a transient failure, resumed from the checkpoints. Every Task that
-    /// invokes an elbship function retries every retryable name (`tests/error_contract.rs`).
+    /// invokes an elbship function retries every retryable name (the error contract test, `xtask/src/errors.rs`).
     pub fn retryable(&self) -> bool {
         match self {
             ElbshipError::S3Unavailable(_)

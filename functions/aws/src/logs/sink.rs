@@ -36,11 +36,6 @@ impl LogSink {
         self.groups.retention(group).await
     }
 
-    /// Creates the group and the stream, each unless it exists ([`Groups::create`]).
-    pub async fn create(&self, group: &str, stream: &str) -> Result<(), ElbshipError> {
-        self.groups.create(group, stream).await
-    }
-
     /// Sends one batch, retrying throttling, server errors and lost answers under `policy` until `give_up_at`;
     /// returns what CloudWatch Logs refused in it, and whether it may be stored twice.
     pub async fn put(
