@@ -5,8 +5,10 @@
 //! Every attempt resumes from the span's checkpoint ([`elbship_core::accounting::checkpoint`]): it takes the span over,
 //! skips the batches CloudWatch acknowledged before (counting them from the checkpoint), reserves each batch in
 //! the checkpoint before sending it, and records each acknowledgement as it comes. A batch an earlier attempt
-//! may have sent without an answer is sent again and counted as possibly duplicated, as is a batch retried
-//! after a lost answer. The function returns the span's ledger.
+//! may have sent without an answer (it was killed, or timed out, with batches in flight or reserved) is settled by
+//! reading its stream back before anything is sent ([`elbship_aws::logs::readback`]): found, it is counted as
+//! acknowledged; absent, it is sent; only when that cannot be told is it sent and counted as possibly duplicated.
+//! So is a batch whose own answer is lost in this attempt. The function returns the span's ledger.
 //!
 //! It watches its own deadline: before Lambda would stop it, it stops sending, records where it is and fails
 //! with `ShipIncomplete`, which the state machine retries; so does any transient failure. Permanent failures
@@ -15,7 +17,7 @@
 use crate::context::Invocation;
 use elbship_aws::checkpoints::{geometry, Ack, CheckpointStore};
 use elbship_aws::error::ElbshipError;
-use elbship_aws::logs::{Delivered, LogSink, SendPolicy};
+use elbship_aws::logs::{Delivered, LogSink, SendPolicy, Unknown};
 use elbship_aws::s3::Objects;
 use elbship_core::accounting::checkpoint::{span_key, Next, SpanCheckpoint};
 use elbship_core::accounting::ledger::Ledger;
@@ -61,7 +63,7 @@ async fn access_point<C>(input: &ShipInput, deps: &ShipDeps<C>) -> Result<Option
         .ok_or_else(|| SpanError::IndexCorrupt(format!("no access point for span {}", input.span.index)).into())
 }
 
-type Sent = (u32, bool, Result<(Batch, Delivered), ElbshipError>);
+type Sent = (u32, Result<(Batch, Delivered), ElbshipError>);
 
 /// The span's progress in this attempt: the checkpoint as taken over (what earlier attempts did, which decides
 /// what to skip and what may be a duplicate), the checkpoint as this attempt keeps it, the ledger of every batch
@@ -74,11 +76,13 @@ struct Progress<'a, C> {
     checkpoint: SpanCheckpoint,
     delivered: Ledger,
     failure: Option<ElbshipError>,
+    /// GetLogEvents calls made settling batches of unknown fate.
+    read_back_calls: u64,
 }
 
 impl<C: CheckpointStore> Progress<'_, C> {
     /// Counts a finished send and records it in the checkpoint.
-    async fn finish(&mut self, (seq, fate_unknown, result): Sent) {
+    async fn finish(&mut self, (seq, result): Sent) {
         let (batch, d) = match result {
             Ok(sent) => sent,
             Err(e) => {
@@ -86,7 +90,10 @@ impl<C: CheckpointStore> Progress<'_, C> {
                 return;
             }
         };
-        let possibly_duplicated = fate_unknown || d.possibly_duplicated;
+        if d.read_back {
+            self.read_back_calls += u64::from(d.read_back_calls);
+        }
+        let possibly_duplicated = d.possibly_duplicated;
         let mut ledger = d.rejections.ledger(&batch);
         if possibly_duplicated {
             ledger.possibly_duplicated = ledger.events_delivered;
@@ -130,6 +137,8 @@ pub async fn handle<C: CheckpointStore>(
     let reader = deps.objects.open(object, Some((input.span.read_start, input.span.read_end))).await?;
     // A new span's first `concurrency` batches are reserved by the same write that takes it over.
     let taken = deps.checkpoints.take_over(&key, &invocation.owner, &geometry(&input.span), concurrency).await?;
+    // Whatever an earlier attempt sent, it sent before this one took the span over.
+    let earlier = Unknown { since: Instant::now(), sent_at_ms: crate::context::now_ms() };
     let checkpoint = taken.prior;
     let resumed = (checkpoint.acked.len(), checkpoint.unknown().count());
     if resumed != (0, 0) {
@@ -157,6 +166,7 @@ pub async fn handle<C: CheckpointStore>(
         prior: checkpoint,
         delivered: Ledger::default(),
         failure: None,
+        read_back_calls: 0,
     };
     let mut sending: JoinSet<Sent> = JoinSet::new();
     let mut seq = 0u32;
@@ -180,13 +190,13 @@ pub async fn handle<C: CheckpointStore>(
         };
         let this = seq;
         seq += 1;
-        let fate_unknown = match p.prior.next(this) {
+        let unknown = match p.prior.next(this) {
             Next::Skip => {
                 let ledger = p.prior.acked_ledger(this, &batch);
                 p.delivered.merge(&ledger);
                 continue;
             }
-            Next::Send { fate_unknown } => fate_unknown,
+            Next::Send { fate_unknown } => fate_unknown.then_some(earlier),
         };
         if Instant::now() >= invocation.give_up_at {
             p.fail(ElbshipError::OutOfTime(format!("stopped before batch {this}")));
@@ -203,8 +213,8 @@ pub async fn handle<C: CheckpointStore>(
         let (logs, group, stream, policy, until) =
             (deps.logs.clone(), group.clone(), stream.clone(), deps.send, invocation.give_up_at);
         sending.spawn(async move {
-            let result = logs.put(&group, &stream, &batch, policy, until).await;
-            (this, fate_unknown, result.map(|d| (batch, d)))
+            let result = logs.put(&group, &stream, &batch, policy, until, unknown).await;
+            (this, result.map(|d| (batch, d)))
         });
     }
     while let Some(done) = sending.join_next().await {
@@ -221,6 +231,7 @@ pub async fn handle<C: CheckpointStore>(
                 lines = ledger.lines_read,
                 delivered = ledger.lines_delivered,
                 possibly_duplicated = ledger.possibly_duplicated,
+                read_back_calls = p.read_back_calls,
                 "shipped"
             );
             return Ok(ShipOutput { span: input.span.index, ledger, times: out.times });
@@ -251,5 +262,5 @@ pub async fn handle<C: CheckpointStore>(
 
 /// A send task that panicked or was cancelled: its batch's fate is unknown, and the checkpoint says so.
 fn lost_task(e: tokio::task::JoinError) -> Sent {
-    (u32::MAX, false, Err(ElbshipError::LogsUnavailable(format!("send task: {e}").into())))
+    (u32::MAX, Err(ElbshipError::LogsUnavailable(format!("send task: {e}").into())))
 }

@@ -68,6 +68,7 @@ fn deps(m: &Mocks, checkpoints: &MemoryCheckpoints) -> ObjectDeps<MemoryCheckpoi
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(2),
         attempt_timeout: Duration::from_secs(5),
+        read_back: elbship_aws::logs::ReadBackPolicy { settle: Duration::from_millis(20) },
     };
     ObjectDeps {
         ship: ShipDeps { objects: s3.clone(), logs: logs.clone(), checkpoints: checkpoints.clone(), send },

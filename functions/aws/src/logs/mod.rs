@@ -19,11 +19,13 @@
 //! [`retry`] (how PutLogEvents is retried), [`sink`] (the send loop).
 
 pub mod groups;
+pub mod readback;
 pub mod request;
 pub mod retry;
 pub mod sink;
 
 pub use groups::{LogGroupClass, NewGroups};
+pub use readback::{ReadBackPolicy, Unknown};
 pub use request::{rejections, Delivered};
 pub use retry::SendPolicy;
 pub use sink::LogSink;

@@ -7,15 +7,20 @@ use aws_sdk_cloudwatchlogs::types::{InputLogEvent, RejectedLogEventsInfo};
 use elbship_core::accounting::checkpoint::Rejections;
 use elbship_core::batching::batch::Batch;
 
-/// A batch CloudWatch Logs acknowledged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A batch CloudWatch Logs acknowledged, or that reading its stream back found stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivered {
     /// What it refused for its time.
     pub rejections: Rejections,
-    /// An earlier attempt's answer was lost, so the batch may be stored twice.
+    /// An earlier attempt's answer was lost and reading the stream back could not tell whether it stored the
+    /// batch, so the batch may be stored twice.
     pub possibly_duplicated: bool,
-    /// Attempts made.
+    /// PutLogEvents attempts made.
     pub attempts: u32,
+    /// A lost answer or an earlier attempt was settled by reading the stream back.
+    pub read_back: bool,
+    /// GetLogEvents calls those read-backs made.
+    pub read_back_calls: u32,
 }
 
 /// The batch's events, as the request carries them.

@@ -2,6 +2,7 @@
 //! bucket per process, which a sustained storm empties, and then stops retrying). Capped exponential backoff with
 //! full jitter, until the caller's deadline.
 
+use super::readback::ReadBackPolicy;
 use std::time::Duration;
 
 /// How PutLogEvents is retried.
@@ -11,8 +12,10 @@ pub struct SendPolicy {
     pub initial_backoff: Duration,
     /// Largest backoff ceiling.
     pub max_backoff: Duration,
-    /// Longest one attempt may take before it is abandoned (and counted as an answer lost).
+    /// Longest one attempt may take before it is abandoned (and its answer taken as lost).
     pub attempt_timeout: Duration,
+    /// How a batch whose answer was lost is settled.
+    pub read_back: ReadBackPolicy,
 }
 
 impl Default for SendPolicy {
@@ -21,6 +24,7 @@ impl Default for SendPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             attempt_timeout: Duration::from_secs(30),
+            read_back: ReadBackPolicy::default(),
         }
     }
 }

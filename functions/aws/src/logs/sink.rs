@@ -1,18 +1,28 @@
 //! Sending one batch: PutLogEvents under elbship's own retry loop ([`SendPolicy`]) until the caller's deadline,
-//! however long a storm lasts. An attempt whose answer was lost (a timeout, a dropped connection, a 5xx after the
-//! request was sent) is known, so the batch's events are counted as possibly duplicated when a retry succeeds.
+//! however long a storm lasts. A batch whose answer was lost (a timeout, a dropped connection, a 5xx after the
+//! request was sent), or that an earlier attempt may have sent, is settled by reading its stream back
+//! ([`super::readback`]) before it is sent again: stored, it is acknowledged as it is; not stored, it is sent; only
+//! when that cannot be told are its events counted as possibly duplicated.
+//!
+//! While a batch's answers are being lost (a 5xx outage), the sink's other batches wait behind it rather than
+//! each meeting the outage ([`Outage`]): one batch probes, and only its fate needs settling.
 //! A `ResourceNotFoundException` stored nothing: the group and stream are created ([`Groups::create_once`]) and
 //! the batch is sent again at once.
 
 use super::groups::{Creation, Groups, NewGroups};
+use super::readback::Unknown;
 use super::request::{events, rejections, Delivered};
 use super::retry::SendPolicy;
 use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
+use elbship_core::accounting::readback::Fate;
 use elbship_core::batching::batch::Batch;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Creations one `put` may make before it takes "not found" as an answer.
@@ -23,12 +33,62 @@ pub const MAX_CREATIONS: u32 = 2;
 pub struct LogSink {
     client: aws_sdk_cloudwatchlogs::Client,
     groups: Groups,
+    outage: Arc<Outage>,
+}
+
+/// The batches of one sink whose answers are being lost right now. While there are any, the others wait before
+/// sending: in an outage, one batch probes and the rest pause behind it instead of each sending into it.
+#[derive(Debug, Default)]
+pub struct Outage {
+    probing: AtomicUsize,
+    over: Notify,
+}
+
+/// A batch probing an outage; dropped when its `put` ends, however it ends.
+struct Probe<'a>(&'a Outage);
+
+impl Drop for Probe<'_> {
+    fn drop(&mut self) {
+        if self.0.probing.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.over.notify_waiters();
+        }
+    }
+}
+
+impl Outage {
+    fn probe(&self) -> Probe<'_> {
+        self.probing.fetch_add(1, Ordering::SeqCst);
+        Probe(self)
+    }
+
+    /// Waits while other batches probe an outage, until `give_up_at`.
+    async fn wait(&self, give_up_at: Instant) {
+        loop {
+            let over = self.over.notified();
+            if self.probing.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            tokio::select! {
+                () = over => {}
+                () = tokio::time::sleep_until(give_up_at) => return,
+            }
+        }
+    }
+}
+
+fn epoch_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 impl LogSink {
     /// Wraps a client; groups it creates get `new_groups`.
     pub fn new(client: aws_sdk_cloudwatchlogs::Client, new_groups: NewGroups) -> Self {
-        LogSink { groups: Groups::new(client.clone(), new_groups), client }
+        LogSink { groups: Groups::new(client.clone(), new_groups), client, outage: Arc::default() }
+    }
+
+    /// The client.
+    pub(super) fn client(&self) -> &aws_sdk_cloudwatchlogs::Client {
+        &self.client
     }
 
     /// The group's retention ([`Groups::retention`]).
@@ -37,7 +97,8 @@ impl LogSink {
     }
 
     /// Sends one batch, retrying throttling, server errors and lost answers under `policy` until `give_up_at`;
-    /// returns what CloudWatch Logs refused in it, and whether it may be stored twice.
+    /// returns what CloudWatch Logs refused in it, and whether it may be stored twice. `unknown`: an earlier
+    /// attempt may have stored it, so it is settled by reading its stream back first.
     pub async fn put(
         &self,
         group: &str,
@@ -45,18 +106,35 @@ impl LogSink {
         batch: &Batch,
         policy: SendPolicy,
         give_up_at: Instant,
+        mut unknown: Option<Unknown>,
     ) -> Result<Delivered, ElbshipError> {
         let events = events(batch)?;
         let what = format!("PutLogEvents {group}/{stream}");
-        let mut lost_answer = false;
-        let (mut attempts, mut creations) = (0u32, 0u32);
+        let mut delivered = Delivered { attempts: 0, ..Delivered::default() };
+        let mut creations = 0u32;
+        let mut probe = None;
         loop {
+            if let Some(u) = unknown.take() {
+                if !delivered.possibly_duplicated {
+                    let settled = self.settle(group, stream, batch, u, policy.read_back, give_up_at).await?;
+                    delivered.read_back_calls += settled.calls;
+                    match settled.fate {
+                        Fate::Stored(rejections) => return Ok(Delivered { rejections, read_back: true, ..delivered }),
+                        Fate::NotStored => delivered.read_back = true,
+                        Fate::Undecidable => delivered.possibly_duplicated = true,
+                    }
+                }
+            }
+            if probe.is_none() {
+                self.outage.wait(give_up_at).await;
+            }
             let left = give_up_at.saturating_duration_since(Instant::now());
             if left < Duration::from_millis(500) {
+                let attempts = delivered.attempts;
                 return Err(ElbshipError::OutOfTime(format!("{what}: gave up after {attempts} attempts")));
             }
-            attempts += 1;
-            let sent_at = Instant::now();
+            delivered.attempts += 1;
+            let (sent_at, sent_at_ms) = (Instant::now(), epoch_ms());
             let call = self
                 .client
                 .put_log_events()
@@ -69,13 +147,7 @@ impl LogSink {
                 )
                 .send();
             let detail = match tokio::time::timeout(policy.attempt_timeout.min(left), call).await {
-                Ok(Ok(out)) => {
-                    return Ok(Delivered {
-                        rejections: rejections(out.rejected_log_events_info()),
-                        possibly_duplicated: lost_answer,
-                        attempts,
-                    })
-                }
+                Ok(Ok(out)) => return Ok(Delivered { rejections: rejections(out.rejected_log_events_info()), ..delivered }),
                 Ok(Err(e))
                     if matches!(e.as_service_error(), Some(PutLogEventsError::ResourceNotFoundException(_)))
                         && creations < MAX_CREATIONS =>
@@ -98,16 +170,22 @@ impl LogSink {
                     if !fault.transient() {
                         return Err(ElbshipError::LogsRefused(Cause::with_source(detail, e)));
                     }
-                    lost_answer |= fault.may_have_happened();
+                    if fault.may_have_happened() {
+                        unknown = Some(Unknown { since: Instant::now(), sent_at_ms });
+                    }
                     detail
                 }
                 Err(_) => {
-                    lost_answer = true;
+                    unknown = Some(Unknown { since: Instant::now(), sent_at_ms });
                     format!("{what}: no answer within {:?}", policy.attempt_timeout.min(left))
                 }
             };
+            if unknown.is_some() && probe.is_none() {
+                probe = Some(self.outage.probe());
+            }
+            let attempts = delivered.attempts;
             let pause = policy.pause(attempts);
-            tracing::debug!(attempts, lost_answer, pause_ms = pause.as_millis() as u64, detail, "retrying");
+            tracing::debug!(attempts, unknown = unknown.is_some(), pause_ms = pause.as_millis() as u64, detail, "retrying");
             if Instant::now() + pause >= give_up_at {
                 return Err(ElbshipError::OutOfTime(format!("{detail} (gave up after {attempts} attempts)")));
             }

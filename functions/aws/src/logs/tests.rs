@@ -7,11 +7,12 @@ use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::operation::create_log_group::{CreateLogGroupError, CreateLogGroupOutput};
 use aws_sdk_cloudwatchlogs::operation::create_log_stream::CreateLogStreamOutput;
 use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
+use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsOutput;
 use aws_sdk_cloudwatchlogs::operation::put_log_events::{PutLogEventsError, PutLogEventsOutput};
 use aws_sdk_cloudwatchlogs::types::error::{
     InvalidParameterException, ResourceAlreadyExistsException, ResourceNotFoundException,
 };
-use aws_sdk_cloudwatchlogs::types::LogGroup;
+use aws_sdk_cloudwatchlogs::types::{LogGroup, OutputLogEvent};
 use aws_sdk_cloudwatchlogs::types::RejectedLogEventsInfo;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -49,6 +50,7 @@ fn fast() -> SendPolicy {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(4),
         attempt_timeout: Duration::from_secs(5),
+        read_back: ReadBackPolicy { settle: Duration::from_millis(20) },
     }
 }
 
@@ -58,18 +60,81 @@ fn later(secs: u64) -> Instant {
 
 const THROTTLED: &str = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
 
+/// A GetLogEvents that finds what `events` gives, on one page.
+fn stream_holding(events: impl Fn() -> Vec<(i64, String)> + Send + Sync + 'static) -> aws_smithy_mocks::Rule {
+    mock!(Client::get_log_events).then_output(move || {
+        let found = events().into_iter().map(|(t, m)| OutputLogEvent::builder().timestamp(t).message(m).build());
+        GetLogEventsOutput::builder().set_events(Some(found.collect())).next_forward_token("f/end").build()
+    })
+}
+
+fn events_of(b: &elbship_core::batching::batch::Batch) -> Vec<(i64, String)> {
+    b.events().map(|e| (e.timestamp, e.message.to_string())).collect()
+}
+
+fn sink_with(rules: &[&aws_smithy_mocks::Rule]) -> LogSink {
+    let client = match rules {
+        [a, b] => mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [a, b]),
+        _ => unreachable!("two rules"),
+    };
+    LogSink::new(client, NewGroups::default())
+}
+
 #[tokio::test]
-async fn server_errors_are_retried_and_counted_as_possibly_duplicated() {
+async fn server_errors_that_stored_nothing_are_read_back_and_sent_again_uncounted() {
     let rule = mock!(Client::put_log_events)
         .sequence()
         .http_status(503, None)
         .times(2)
         .output(|| PutLogEventsOutput::builder().rejected_log_events_info(info(None, Some(1), None)).build())
         .build();
-    let d = sink(&rule).put("g", "s", &batch(4), fast(), later(60)).await.unwrap_or_else(|e| panic!("{e}"));
+    let empty = stream_holding(|| vec![(1, "another node's line".into())]);
+    let d = sink_with(&[&rule, &empty]).put("g", "s", &batch(4), fast(), later(60), None).await;
+    let d = d.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rule.num_calls(), 3);
-    assert_eq!((d.attempts, d.possibly_duplicated), (3, true));
+    assert_eq!((d.attempts, d.possibly_duplicated, d.read_back), (3, false, true));
+    // Each lost answer is read at once and again after the settle time, each read two pages: the end of a
+    // stream is known when GetLogEvents gives back the token it was sent.
+    assert_eq!((empty.num_calls(), d.read_back_calls), (8, 8));
     assert_eq!(d.rejections.too_old_end, Some(1));
+}
+
+#[tokio::test]
+async fn a_lost_answer_whose_batch_was_stored_is_not_sent_again() {
+    let rule = mock!(Client::put_log_events).sequence().http_status(500, None).times(1).build();
+    let stored = stream_holding(|| events_of(&batch(5)));
+    let d = sink_with(&[&rule, &stored]).put("g", "s", &batch(5), fast(), later(60), None).await;
+    let d = d.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((rule.num_calls(), stored.num_calls()), (1, 1), "found whole at the first read");
+    assert_eq!((d.attempts, d.possibly_duplicated, d.read_back), (1, false, true));
+}
+
+#[tokio::test]
+async fn an_earlier_attempts_batch_is_settled_before_anything_is_sent() {
+    let rule = mock!(Client::put_log_events).then_output(|| PutLogEventsOutput::builder().build());
+    let stored = stream_holding(|| events_of(&batch(3)));
+    let unknown = Some(Unknown { since: Instant::now(), sent_at_ms: 0 });
+    let d = sink_with(&[&rule, &stored]).put("g", "s", &batch(3), fast(), later(60), unknown).await;
+    assert_eq!(d.map(|d| (d.attempts, d.read_back)).ok(), Some((0, true)));
+    assert_eq!(rule.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_read_back_that_fails_leaves_the_batch_counted_as_possibly_duplicated() {
+    let rule = mock!(Client::put_log_events)
+        .sequence()
+        .http_status(500, None)
+        .times(1)
+        .output(|| PutLogEventsOutput::builder().build())
+        .build();
+    let denied = mock!(Client::get_log_events)
+        .sequence()
+        .http_status(400, Some(r#"{"__type":"AccessDeniedException","message":"no"}"#.into()))
+        .times(10)
+        .build();
+    let d = sink_with(&[&rule, &denied]).put("g", "s", &batch(2), fast(), later(60), None).await;
+    let d = d.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((d.attempts, d.possibly_duplicated), (2, true));
 }
 
 #[tokio::test]
@@ -80,7 +145,7 @@ async fn throttling_is_retried_past_the_sdk_budget_and_is_no_duplicate() {
         .times(12)
         .output(|| PutLogEventsOutput::builder().build())
         .build();
-    let d = sink(&rule).put("g", "s", &batch(1), fast(), later(60)).await.unwrap_or_else(|e| panic!("{e}"));
+    let d = sink(&rule).put("g", "s", &batch(1), fast(), later(60), None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((rule.num_calls(), d.attempts, d.possibly_duplicated), (13, 13, false));
 }
 
@@ -89,7 +154,7 @@ async fn a_storm_past_the_deadline_is_named_retryable() {
     let rule =
         mock!(Client::put_log_events).sequence().http_status(400, Some(THROTTLED.to_string())).times(1000).build();
     let policy = SendPolicy { max_backoff: Duration::from_secs(2), ..fast() };
-    let e = sink(&rule).put("g", "s", &batch(1), policy, later(20)).await.err();
+    let e = sink(&rule).put("g", "s", &batch(1), policy, later(20), None).await.err();
     assert!(rule.num_calls() > 10, "{} attempts in 20 s of backoff capped at 2 s", rule.num_calls());
     assert_eq!(e.as_ref().map(|e| e.name()), Some("OutOfTime"));
     assert!(e.is_some_and(|e| e.retryable()));
@@ -100,7 +165,7 @@ async fn refusals_are_not_retried() {
     let refused =
         || PutLogEventsError::InvalidParameterException(InvalidParameterException::builder().message("bad").build());
     let rule = mock!(Client::put_log_events).sequence().error(refused).build();
-    let e = sink(&rule).put("g", "s", &batch(1), fast(), later(60)).await.err();
+    let e = sink(&rule).put("g", "s", &batch(1), fast(), later(60), None).await.err();
     assert_eq!(rule.num_calls(), 1);
     assert_eq!(e.as_ref().map(|e| e.name()), Some("LogsRefused"));
     // The chain keeps the service's own answer: elbship's error, its cause, the SDK's error.
@@ -160,7 +225,7 @@ async fn a_missing_group_and_stream_are_created_by_the_first_batch_that_needs_th
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &retention, &stream]),
         new_groups,
     );
-    let d = sink.put("g", "s", &batch(3), fast(), later(10)).await;
+    let d = sink.put("g", "s", &batch(3), fast(), later(10), None).await;
     assert!(d.as_ref().is_ok_and(|d| !d.possibly_duplicated), "{d:?}");
     assert_eq!((put.num_calls(), group.num_calls(), retention.num_calls(), stream.num_calls()), (2, 1, 1, 1));
 }
@@ -185,7 +250,7 @@ async fn creation_calls_throttled_in_a_burst_are_retried_until_they_pass() {
             .retry_config(RetryConfig::disabled())),
         NewGroups::default(),
     );
-    let d = sink.put("g", "s", &batch(2), fast(), later(10)).await;
+    let d = sink.put("g", "s", &batch(2), fast(), later(10), None).await;
     assert!(d.as_ref().is_ok_and(|d| !d.possibly_duplicated), "{d:?}");
     assert_eq!((group.num_calls(), stream.num_calls(), put.num_calls()), (3, 1, 4));
 }
@@ -209,7 +274,7 @@ async fn a_group_that_exists_is_left_as_it_is() {
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &retention, &stream]),
         new_groups,
     );
-    assert!(sink.put("g", "s", &batch(1), fast(), later(10)).await.is_ok());
+    assert!(sink.put("g", "s", &batch(1), fast(), later(10), None).await.is_ok());
     assert_eq!((group.num_calls(), retention.num_calls(), stream.num_calls()), (1, 0, 1));
 }
 
@@ -222,7 +287,7 @@ async fn not_found_after_creating_is_a_refusal_not_a_loop() {
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &stream]),
         NewGroups::default(),
     );
-    let r = sink.put("g", "s", &batch(1), fast(), later(10)).await;
+    let r = sink.put("g", "s", &batch(1), fast(), later(10), None).await;
     assert!(matches!(r, Err(ElbshipError::LogsRefused(_))), "{r:?}");
     assert_eq!(put.num_calls(), 1 + MAX_CREATIONS as usize);
 }

@@ -2,5 +2,6 @@
 
 pub mod checkpoint;
 pub mod ledger;
+pub mod readback;
 pub mod metrics;
 pub mod verify;
