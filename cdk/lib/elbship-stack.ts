@@ -109,6 +109,7 @@ export class ElbshipStack extends Stack {
       this.buckets.grantReadLogs(fn, c.keyPrefix);
       this.buckets.grantStaging(fn, ['s3:GetObject']);
       groups.grantWrite(fn);
+      groups.grantDescribe(fn); // a batch read back stored in part: was the rest refused for the group's retention?
       this.checkpoints.grant(fn, ['dynamodb:UpdateItem']);
     };
     const verifying = (fn: Grantee) => {

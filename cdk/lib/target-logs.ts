@@ -23,9 +23,15 @@ export class TargetLogGroups {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [this.anyGroupArn] }));
   }
 
-  /** Sending events, and creating the group and stream when PutLogEvents finds them missing (not per object). */
+  /**
+   * Sending events, reading a stream back to settle a batch whose answer was lost (GetLogEvents, only then), and
+   * creating the group and stream when PutLogEvents finds them missing (not per object).
+   */
   grantWrite(fn: Grantee): void {
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [`${this.groupArn}:log-stream:*`] }));
+    fn.addToRolePolicy(new PolicyStatement({
+      actions: ['logs:PutLogEvents', 'logs:GetLogEvents'],
+      resources: [`${this.groupArn}:log-stream:*`],
+    }));
     fn.addToRolePolicy(new PolicyStatement({
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutRetentionPolicy'],
       resources: [this.groupArn],

@@ -12,7 +12,7 @@ use elbship_aws::checkpoints::dynamo::DynamoCheckpoints;
 use elbship_aws::clients;
 use elbship_aws::config::Config;
 use elbship_aws::error::ElbshipError;
-use elbship_aws::logs::{LogSink, SendPolicy};
+use elbship_aws::logs::LogSink;
 use elbship_aws::s3::Objects;
 
 /// The checkpoint store of a deployment.
@@ -51,7 +51,7 @@ pub fn ship(config: &Config, sdk: &SdkConfig) -> Result<ShipDeps<Checkpoints>, E
         objects: Objects::new(clients::s3(sdk)),
         logs: LogSink::new(clients::logs(sdk), config.new_groups()),
         checkpoints: checkpoints(config, sdk)?,
-        send: SendPolicy::default(),
+        send: config.send_policy(),
     })
 }
 
@@ -70,7 +70,7 @@ pub fn object(config: Config, sdk: &SdkConfig) -> Result<ObjectDeps<Checkpoints>
             objects: objects.clone(),
             logs: logs.clone(),
             checkpoints: checkpoints.clone(),
-            send: SendPolicy::default(),
+            send: config.send_policy(),
         },
         verify: VerifyDeps { objects: objects.clone(), checkpoints: checkpoints.clone() },
         sfn: clients::sfn(sdk),

@@ -53,6 +53,8 @@ pub struct Config {
     pub express_max_bytes: u64,
     /// The DynamoDB table of claims and span checkpoints.
     pub checkpoint_table: Option<String>,
+    /// How long a batch whose answer was lost must stay unreadable before it is sent again.
+    pub readback_settle: std::time::Duration,
 }
 
 fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
@@ -106,6 +108,10 @@ impl Config {
                 Some(d)
             }
         };
+        let settle: u64 = parsed(&get, "ELBSHIP_READBACK_SETTLE_SECONDS")?;
+        if !(1..=600).contains(&settle) {
+            return Err(bad("ELBSHIP_READBACK_SETTLE_SECONDS", "must be 1 to 600"));
+        }
         let mut staging_prefix = get("ELBSHIP_STAGING_PREFIX").unwrap_or_default();
         if !staging_prefix.is_empty() && !staging_prefix.ends_with('/') {
             staging_prefix.push('/');
@@ -127,12 +133,21 @@ impl Config {
             express_state_machine_arn: get("ELBSHIP_EXPRESS_STATE_MACHINE_ARN"),
             express_max_bytes: size("ELBSHIP_EXPRESS_MAX_BYTES")?,
             checkpoint_table: get("ELBSHIP_CHECKPOINT_TABLE"),
+            readback_settle: std::time::Duration::from_secs(settle),
         })
     }
 
     /// The Standard state machine, which start and the object function need.
     pub fn require_state_machine(&self) -> Result<&str, ElbshipError> {
         self.state_machine_arn.as_deref().ok_or_else(|| bad("ELBSHIP_STATE_MACHINE_ARN", "is required"))
+    }
+
+    /// How PutLogEvents is retried and a lost answer settled.
+    pub fn send_policy(&self) -> crate::logs::SendPolicy {
+        crate::logs::SendPolicy {
+            read_back: crate::logs::ReadBackPolicy { settle: self.readback_settle },
+            ..crate::logs::SendPolicy::default()
+        }
     }
 
     /// The checkpoint table, which plan, ship and verify need.
@@ -159,6 +174,7 @@ mod tests {
         assert_eq!((c.send_concurrency, c.map_concurrency, c.staging_prefix.as_str()), (8, 10, "elbship-staging/"));
         assert_eq!((c.retention_days, c.staging_bucket), (None, None));
         assert_eq!(c.log_group_class, LogGroupClass::Standard);
+        assert_eq!(c.send_policy().read_back, crate::logs::ReadBackPolicy::default());
         Ok(())
     }
 
@@ -173,6 +189,7 @@ mod tests {
             ("ELBSHIP_LOG_GROUP_RETENTION_DAYS", "2"),
             ("ELBSHIP_LOG_GROUP_TEMPLATE", "{bogus}"),
             ("ELBSHIP_LOG_GROUP_CLASS", "GLACIER"),
+            ("ELBSHIP_READBACK_SETTLE_SECONDS", "0"),
         ] {
             let e = cfg(&[(var, value)]).err().map(|e| (e.name(), e.to_string()));
             assert!(matches!(&e, Some(("ConfigInvalid", m)) if m.contains(var)), "{var}: {e:?}");

@@ -62,7 +62,7 @@ const PLANNING: &[Function] = &[Plan, Object];
 const CREATING_GROUPS: &[Function] = &[Plan, Ship, Object];
 
 /// Every variable, in the order the docs list them.
-pub const VARIABLES: [Variable; 16] = [
+pub const VARIABLES: [Variable; 17] = [
     Variable {
         name: "ELBSHIP_LOG_GROUP_TEMPLATE",
         default: Some("/elbship/{account}/{region}/{lb_type}/{lb_name}"),
@@ -147,6 +147,14 @@ pub const VARIABLES: [Variable; 16] = [
                   ($0.25/GB: Logs Insights works, but no metric or subscription filters and no Live Tail); fixed when \
                   the group is created",
         read_by: CREATING_GROUPS,
+        set_by: SetBy::Operator,
+    },
+    Variable {
+        name: "ELBSHIP_READBACK_SETTLE_SECONDS",
+        default: Some("60"),
+        meaning: "after an answer is lost, how long a batch must stay unreadable in its stream before it is taken as \
+                  not stored and sent again (CloudWatch Logs documents no bound on read visibility; 1-600)",
+        read_by: &[Ship, Object],
         set_by: SetBy::Operator,
     },
     Variable {
