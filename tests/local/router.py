@@ -26,6 +26,10 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
+Read visibility: CloudWatch Logs is eventually consistent for reads, so an event a function reads back with
+GetLogEvents or FilterLogEvents is hidden from it until `--visibility-ms` after it was stored (its ingestionTime):
+elbship's read-back meets the same race as on AWS. Readers other than the functions (the tests) see everything.
+
 Express: ListExecutions and DescribeExecution of an Express state machine's executions are refused as AWS refuses
 them (moto answers); tests observe Express executions on moto's own port (ELBSHIP_LOCAL_OBSERVER_URL).
 
@@ -638,6 +642,18 @@ class Router(BaseHTTPRequestHandler):
             return None
         return self._send(status, headers, data)
 
+    def _read_log_events(self, body):
+        """GetLogEvents or FilterLogEvents for a function: what was stored less than the visibility delay ago is not
+        readable yet."""
+        status, headers, data = self._forward(self.server.moto_port, self.path, body)
+        delay = self.server.visibility_ms
+        if status != 200 or delay <= 0 or self._caller() is None:
+            return self._send(status, headers, data)
+        out = json.loads(data or b"{}")
+        visible_before = int(time.time() * 1000) - delay
+        out["events"] = [e for e in out.get("events", []) if e.get("ingestionTime", 0) <= visible_before]
+        return self._send(status, headers, json.dumps(out).encode())
+
     def _ranged_get(self, body):
         rule = self.server.faults.pick("s3", self.path)
         action = rule and rule["action"]
@@ -707,6 +723,8 @@ class Router(BaseHTTPRequestHandler):
             return self._invoke(m.group(1), body)
         if self.headers.get("X-Amz-Target", "").endswith(".PutLogEvents"):
             return self._put_log_events(body)
+        if self.headers.get("X-Amz-Target", "").endswith((".GetLogEvents", ".FilterLogEvents")):
+            return self._read_log_events(body)
         if self.command == "GET" and self.headers.get("Range"):
             return self._ranged_get(body)
         status, headers, data = self._forward(self.server.moto_port, self.path, body)
@@ -722,11 +740,13 @@ def main():
     ap.add_argument("--lambda-port", type=int, required=True)
     ap.add_argument("--functions", required=True)
     ap.add_argument("--state-dir", type=pathlib.Path, required=True)
+    ap.add_argument("--visibility-ms", type=int, default=0)
     a = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", a.port), Router)
     server.daemon_threads = True
     server.moto_port, server.lambda_port = a.moto_port, a.lambda_port
     server.functions = set(a.functions.split(","))
+    server.visibility_ms = a.visibility_ms
     server.faults = Faults()
     server.calls, server.quotas = Calls(), Quotas()
     server.pending, server.pending_lock, server.kills, server.last_kill_at = [], threading.Lock(), 0, 0.0

@@ -12,7 +12,10 @@ serving the five functions, and the router between them, all on 127.0.0.1.
 Settings (environment): ELBSHIP_LOCAL_SPAN_SIZE (default 1MiB, so that small objects get several spans),
 ELBSHIP_LOCAL_CONCURRENCY (default 4), ELBSHIP_LOCAL_RELEASE=1 (functions built with --release),
 ELBSHIP_LOCAL_EXPRESS_MAX (default 256KiB, so that the tests' larger objects take the Standard route),
-ELBSHIP_LOCAL_DEFINITION (a definition file to run instead of the one the CDK app synthesizes).
+ELBSHIP_LOCAL_DEFINITION (a definition file to run instead of the one the CDK app synthesizes),
+ELBSHIP_LOCAL_VISIBILITY_MS (default 1500: how long a stored event stays unreadable to the functions, as CloudWatch
+Logs reads are eventually consistent) and ELBSHIP_LOCAL_SETTLE_SECONDS (default 4: the functions'
+ELBSHIP_READBACK_SETTLE_SECONDS, which must outlast it).
 
 The state machines are the ones `cdk synth` produces (cdk/, bundling skipped), their Fn::GetAtt substitutions resolved
 to the local functions' ARNs: what runs locally is what deploys.
@@ -28,6 +31,8 @@ import urllib.request
 from pathlib import Path
 
 from procs import kill_matching
+
+VISIBILITY_MS = os.environ.get("ELBSHIP_LOCAL_VISIBILITY_MS", "1500")
 from synth import synthesize
 import iam
 
@@ -179,7 +184,7 @@ def up():
 
         p = spawn("router", [sys.executable, str(ROOT / "tests/local/router.py"), "--port", str(router), "--moto-port",
                              str(moto), "--lambda-port", str(lam), "--functions", ",".join(FUNCTIONS),
-                             "--state-dir", str(STATE)], base)
+                             "--state-dir", str(STATE), "--visibility-ms", VISIBILITY_MS], base)
         pids["router"] = p.pid
         wait_port(router, "router", p)
 
@@ -195,6 +200,7 @@ def up():
             "ELBSHIP_EXPRESS_MAX_BYTES": express_max,
             "ELBSHIP_SPAN_SIZE": os.environ.get("ELBSHIP_LOCAL_SPAN_SIZE", "1MiB"),
             "ELBSHIP_MAP_CONCURRENCY": os.environ.get("ELBSHIP_LOCAL_CONCURRENCY", "4"),
+            "ELBSHIP_READBACK_SETTLE_SECONDS": os.environ.get("ELBSHIP_LOCAL_SETTLE_SECONDS", "4"),
             "AWS_LAMBDA_LOG_LEVEL": "info",
             "ELBSHIP_LOCAL_TIMEOUTS": ",".join(f"{f}={v['timeout']}" for f, v in function_limits(template).items()),
             **CREDS,

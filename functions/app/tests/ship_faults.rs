@@ -125,7 +125,9 @@ async fn a_throttling_storm_longer_than_the_sdk_retries_is_ridden_out_once_deliv
         .times(3)
         .build();
     let cps = MemoryCheckpoints::default();
-    let out = handle(input_with(4), &deps(&puts, &stream(&[]), &cps), &attempt("a", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    let out = handle(input_with(4), &deps(&puts, &stream(&[]), &cps), &attempt("a", 60))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(puts.num_calls(), 23);
     let l = out.ledger;
     assert_eq!((l.lines_read, l.lines_delivered, l.batches, l.possibly_duplicated), (3, 3, 3, 0));
@@ -253,6 +255,8 @@ async fn an_object_that_cannot_be_read_reserves_nothing_so_the_next_attempt_coun
     let e = handle(input_with(4), &failing, &attempt("a", 60)).await.err();
     assert_eq!(e.map(|e| e.name()), Some("S3Unavailable"));
     assert_eq!(cps.span(&key()), None, "nothing taken over, nothing reserved");
-    let out = handle(input_with(4), &deps(&puts, &stream(&[]), &cps), &attempt("b", 60)).await.unwrap_or_else(|e| panic!("{e}"));
+    let out = handle(input_with(4), &deps(&puts, &stream(&[]), &cps), &attempt("b", 60))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((out.ledger.lines_delivered, out.ledger.possibly_duplicated), (3, 0));
 }

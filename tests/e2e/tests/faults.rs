@@ -1,6 +1,9 @@
 //! Faults injected into the real pipeline on the local stack (the router's fault rules), each object's
 //! CloudWatch Logs stream compared event by event with the object (read without elbship's code): every execution ends SUCCEEDED, every line is
-//! delivered, and events stored more than once are at most those the ledger counts as possibly duplicated.
+//! delivered, and events stored more than once are at most those the ledger counts as possibly duplicated. Lost
+//! answers and killed workers are settled by reading the stream back (the router hides what was stored in the
+//! last 1.5 s from the functions, as CloudWatch Logs' reads are eventually consistent): nothing stored twice, and
+//! nothing counted.
 //!
 //! The rules match on each test's own load balancer name, so tests do not disturb each other, except the one that
 //! kills the functions (every running instance dies, as in a crash), which runs alone.
@@ -105,18 +108,22 @@ async fn a_5xx_outage_after_the_first_batches_is_ridden_out() {
     let s = ship_under("outage", rules).await;
     assert!(applied("outage", "status") > 3);
     assert_eq!(s.extra, 0, "the outage stored nothing");
+    assert_eq!(s.ledger["possibly_duplicated"].as_u64(), Some(0), "each failed batch was read back: not stored");
 }
 
 #[tokio::test]
-async fn lost_answers_are_counted_exactly() {
+async fn lost_answers_are_read_back_so_nothing_is_stored_twice_or_counted() {
     let rules = json!([
         {"target": "logs", "match": "{lb}", "action": "lost", "skip": 1, "count": 2},
         {"target": "logs", "match": "{lb}", "action": "drop", "skip": 4, "count": 1}
     ]);
     let s = ship_under("lost", rules).await;
     assert_eq!(applied("lost", "lost") + applied("lost", "drop"), 3);
-    assert!(s.extra > 0, "three batches were stored twice");
-    assert_eq!(Some(s.extra), s.ledger["possibly_duplicated"].as_u64(), "every duplicate is counted, nothing more");
+    assert_eq!(
+        (s.extra, s.ledger["possibly_duplicated"].as_u64()),
+        (0, Some(0)),
+        "the three batches were found stored"
+    );
 }
 
 #[tokio::test]
@@ -125,7 +132,7 @@ async fn a_ship_worker_killed_mid_span_is_retried_and_resumes() {
     let rules = json!([{"target": "logs", "match": "{lb}", "action": "kill", "skip": 2, "count": 1}]);
     let s = ship_under("killed", rules).await;
     assert_eq!(applied("killed", "kill"), 1);
-    assert!(s.extra > 0, "the batch stored as the worker died was sent again");
+    assert_eq!((s.extra, s.ledger["possibly_duplicated"].as_u64()), (0, Some(0)), "what the worker left was read back");
 }
 
 #[tokio::test]
@@ -239,7 +246,7 @@ async fn an_express_worker_killed_mid_object_is_retried_in_its_execution_and_res
     assert_eq!(applied("xkilled", "kill"), 1);
     let out = express.output.unwrap_or_default();
     assert_eq!(out["outcome"].as_str(), Some("verified"), "the retry holds the lease and finishes: {out}");
-    assert!(s.extra <= s.ledger["possibly_duplicated"].as_u64().unwrap_or(0));
+    assert_eq!((s.extra, s.ledger["possibly_duplicated"].as_u64()), (0, Some(0)), "what the worker left was read back");
 }
 
 #[tokio::test]

@@ -136,6 +136,8 @@ impl LogSink {
             }
             token = next;
         }
-        Err(ElbshipError::LogsUnavailable(format!("{group}/{stream}: over {MAX_PAGES} pages in the batch's range").into()))
+        Err(ElbshipError::LogsUnavailable(
+            format!("{group}/{stream}: over {MAX_PAGES} pages in the batch's range").into(),
+        ))
     }
 }

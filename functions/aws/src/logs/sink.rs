@@ -147,7 +147,9 @@ impl LogSink {
                 )
                 .send();
             let detail = match tokio::time::timeout(policy.attempt_timeout.min(left), call).await {
-                Ok(Ok(out)) => return Ok(Delivered { rejections: rejections(out.rejected_log_events_info()), ..delivered }),
+                Ok(Ok(out)) => {
+                    return Ok(Delivered { rejections: rejections(out.rejected_log_events_info()), ..delivered })
+                }
                 Ok(Err(e))
                     if matches!(e.as_service_error(), Some(PutLogEventsError::ResourceNotFoundException(_)))
                         && creations < MAX_CREATIONS =>
@@ -185,7 +187,13 @@ impl LogSink {
             }
             let attempts = delivered.attempts;
             let pause = policy.pause(attempts);
-            tracing::debug!(attempts, unknown = unknown.is_some(), pause_ms = pause.as_millis() as u64, detail, "retrying");
+            tracing::debug!(
+                attempts,
+                unknown = unknown.is_some(),
+                pause_ms = pause.as_millis() as u64,
+                detail,
+                "retrying"
+            );
             if Instant::now() + pause >= give_up_at {
                 return Err(ElbshipError::OutOfTime(format!("{detail} (gave up after {attempts} attempts)")));
             }

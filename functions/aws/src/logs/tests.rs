@@ -12,8 +12,8 @@ use aws_sdk_cloudwatchlogs::operation::put_log_events::{PutLogEventsError, PutLo
 use aws_sdk_cloudwatchlogs::types::error::{
     InvalidParameterException, ResourceAlreadyExistsException, ResourceNotFoundException,
 };
-use aws_sdk_cloudwatchlogs::types::{LogGroup, OutputLogEvent};
 use aws_sdk_cloudwatchlogs::types::RejectedLogEventsInfo;
+use aws_sdk_cloudwatchlogs::types::{LogGroup, OutputLogEvent};
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use elbship_core::accounting::checkpoint::Rejections;

@@ -2,6 +2,6 @@
 
 pub mod checkpoint;
 pub mod ledger;
-pub mod readback;
 pub mod metrics;
+pub mod readback;
 pub mod verify;
