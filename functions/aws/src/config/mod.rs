@@ -172,7 +172,7 @@ mod tests {
         let c = cfg(&[])?;
         assert_eq!((c.mode, c.policy, c.span_bytes), (MessageMode::Raw, OldEventPolicy::Reject, 128 << 20));
         assert_eq!((c.send_concurrency, c.map_concurrency, c.staging_prefix.as_str()), (8, 10, "elbship-staging/"));
-        assert_eq!((c.retention_days, c.staging_bucket), (None, None));
+        assert_eq!((c.retention_days, c.staging_bucket.as_deref()), (None, None));
         assert_eq!(c.log_group_class, LogGroupClass::Standard);
         assert_eq!(c.send_policy().read_back, crate::logs::ReadBackPolicy::default());
         Ok(())

@@ -11,6 +11,7 @@
 use super::classify;
 use super::sink::LogSink;
 use crate::error::ElbshipError;
+use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
 use elbship_core::accounting::readback::{Fate, ReadBack};
 use elbship_core::batching::batch::Batch;
 use std::time::Duration;
@@ -123,8 +124,16 @@ impl LogSink {
                 .start_from_head(true)
                 .set_next_token(token.clone())
                 .send()
-                .await
-                .map_err(|e| classify(e, "GetLogEvents"))?;
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                // No group or stream yet: nothing was stored in it (read again after the settle time, like any
+                // read that does not find the batch, in case the stream is newer than what reads see).
+                Err(e) if matches!(e.as_service_error(), Some(GetLogEventsError::ResourceNotFoundException(_))) => {
+                    return Ok(rb)
+                }
+                Err(e) => return Err(classify(e, "GetLogEvents")),
+            };
             for e in page.events() {
                 if let (Some(t), Some(m)) = (e.timestamp(), e.message()) {
                     rb.saw(t, m);

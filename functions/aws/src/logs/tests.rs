@@ -291,3 +291,22 @@ async fn not_found_after_creating_is_a_refusal_not_a_loop() {
     assert!(matches!(r, Err(ElbshipError::LogsRefused(_))), "{r:?}");
     assert_eq!(put.num_calls(), 1 + MAX_CREATIONS as usize);
 }
+
+#[tokio::test]
+async fn a_lost_answer_in_a_stream_that_does_not_exist_stored_nothing() {
+    let rule = mock!(Client::put_log_events)
+        .sequence()
+        .http_status(500, None)
+        .times(1)
+        .output(|| PutLogEventsOutput::builder().build())
+        .build();
+    let missing = mock!(Client::get_log_events).then_error(|| {
+        aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError::ResourceNotFoundException(
+            ResourceNotFoundException::builder().message("The specified log group does not exist.").build(),
+        )
+    });
+    let d = sink_with(&[&rule, &missing]).put("g", "s", &batch(2), fast(), later(60), None).await;
+    let d = d.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((d.attempts, d.possibly_duplicated, d.read_back), (2, false, true));
+    assert_eq!(missing.num_calls(), 2, "read at once and after the settle time");
+}
