@@ -10,3 +10,4 @@ ELBSHIP_LOCAL_RELEASE=1 ELBSHIP_LOCAL_CONCURRENCY=4 python3 tests/local/stack.py
 set -a; source .local/env; set +a
 cargo bench -p elbship-e2e --bench ship
 cargo bench -p elbship-e2e --bench cost
+cargo bench -p elbship-e2e --bench readback
