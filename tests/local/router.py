@@ -23,6 +23,10 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
                    restarts a killed instance), as Lambda gives the retry a fresh sandbox.
   target "lambda"  an invoke (matched on the function's name and payload). action "throttle": 429
                    TooManyRequestsException, the function not called (a throttled or concurrency-starved account).
+  target "dynamodb" a DynamoDB call (matched on its body: a checkpoint's key holds the object's id). action
+                   "throttle": 400 `code` (default ProvisionedThroughputExceededException), not applied; "status": HTTP
+                   `status` (default 500 InternalServerError), not applied; "lost": applied by moto, then answered 500
+                   (the SDK retries a write that already took effect).
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
 
@@ -642,6 +646,22 @@ class Router(BaseHTTPRequestHandler):
             return None
         return self._send(status, headers, data)
 
+    def _dynamodb(self, body):
+        rule = self.server.faults.pick("dynamodb", body.decode("utf-8", "replace"))
+        action = rule and rule["action"]
+        json10 = "application/x-amz-json-1.0"
+        if action == "throttle":
+            return self._error(400, rule.get("code", "ProvisionedThroughputExceededException"), "injected", json10)
+        if action == "status":
+            return self._error(rule.get("status", 500), rule.get("code", "InternalServerError"), "injected", json10)
+        status, headers, data = self._forward(self.server.moto_port, self.path, body)
+        if action == "lost":
+            if status != 200:
+                self.server.faults.unpick(rule)
+                return self._send(status, headers, data)
+            return self._error(500, "InternalServerError", "injected: applied, then the answer was lost", json10)
+        return self._send(status, headers, data)
+
     def _read_log_events(self, body):
         """GetLogEvents or FilterLogEvents for a function: what was stored less than the visibility delay ago is not
         readable yet."""
@@ -723,6 +743,8 @@ class Router(BaseHTTPRequestHandler):
             return self._invoke(m.group(1), body)
         if self.headers.get("X-Amz-Target", "").endswith(".PutLogEvents"):
             return self._put_log_events(body)
+        if self.headers.get("X-Amz-Target", "").startswith("DynamoDB_"):
+            return self._dynamodb(body)
         if self.headers.get("X-Amz-Target", "").endswith((".GetLogEvents", ".FilterLogEvents")):
             return self._read_log_events(body)
         if self.command == "GET" and self.headers.get("Range"):
