@@ -9,6 +9,12 @@ use std::time::Duration;
 /// [`crate::logs`], under elbship's own policy.
 pub const LOGS_MAX_ATTEMPTS: u32 = 8;
 
+/// Attempts per Step Functions call. StartExecution's quota is a token bucket (800 at once, 150 per second after,
+/// for Standard): a burst past it is ridden out within the start function's 1-minute timeout (backoff ceilings of
+/// 0.5, 1, 2, 4, 8, 10 and 10 s: at most 35.5 s of waiting), then by Lambda's asynchronous retries (2, about one and
+/// two minutes later), then the on-failure queue.
+pub const SFN_MAX_ATTEMPTS: u32 = 8;
+
 /// Attempts per S3 call: 503 SlowDown and 5xx are retried with exponential backoff and jitter.
 pub const S3_MAX_ATTEMPTS: u32 = 6;
 
@@ -46,5 +52,9 @@ pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
 
 /// A Step Functions client.
 pub fn sfn(config: &SdkConfig) -> aws_sdk_sfn::Client {
-    aws_sdk_sfn::Client::new(config)
+    let retry = RetryConfig::standard()
+        .with_max_attempts(SFN_MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(500))
+        .with_max_backoff(Duration::from_secs(10));
+    aws_sdk_sfn::Client::from_conf(aws_sdk_sfn::config::Builder::from(config).retry_config(retry).build())
 }

@@ -28,6 +28,8 @@ struct Shipped {
     ledger: Value,
     /// The object's events CloudWatch Logs holds more than once.
     extra: u64,
+    /// The object's id (what `{object}` in a rule became).
+    id: String,
 }
 
 /// A ~10,000-line ALB object in 3 spans of 2 batches, its execution started under `rules` (with `{lb}` replaced
@@ -81,7 +83,7 @@ async fn ship_under(name: &str, rules: Value) -> Shipped {
     let extra = duplicated_events(&stored, &want);
     let dup = ledger["possibly_duplicated"].as_u64().unwrap_or(0);
     assert!(extra <= dup, "{extra} events stored more than once, {dup} counted as possibly duplicated");
-    Shipped { ledger, extra }
+    Shipped { ledger, extra, id: object_id(&run.object.bucket, &run.object.key, &run.object.etag) }
 }
 
 /// How often the rules of load balancers named `prefix...` applied `action`.
@@ -95,15 +97,11 @@ fn applied(prefix: &str, action: &str) -> u64 {
         .sum()
 }
 
-/// How often the rules on `target` applied `action` (each DynamoDB test injects its own action).
-fn applied_on(target: &str, action: &str) -> u64 {
+/// How often the rules matching exactly `id` (an object's) applied `action`.
+fn applied_to(id: &str, action: &str) -> u64 {
     let report = set_faults(json!([]));
     let rules = report["rules"].as_array().cloned().unwrap_or_default();
-    rules
-        .iter()
-        .filter(|r| r["action"] == action && r["target"] == target)
-        .map(|r| r["applied"].as_u64().unwrap_or(0))
-        .sum()
+    rules.iter().filter(|r| r["action"] == action && r["match"] == id).map(|r| r["applied"].as_u64().unwrap_or(0)).sum()
 }
 
 #[tokio::test]
@@ -154,7 +152,7 @@ async fn checkpoint_writes_throttled_past_the_sdk_retries_are_retried_with_every
     let rules = json!([{"target": "dynamodb", "match": "{object}", "action": "throttle", "skip": 1, "seconds": 8,
                         "ratio": 0.8}]);
     let s = ship_under("ddbthrottle", rules).await;
-    let throttled = applied_on("dynamodb", "throttle");
+    let throttled = applied_to(&s.id, "throttle");
     assert!(throttled > 5, "the storm refused {throttled} writes");
     assert_eq!((s.extra, s.ledger["possibly_duplicated"].as_u64()), (0, Some(0)));
 }
@@ -164,7 +162,7 @@ async fn a_checkpoint_store_outage_is_ridden_out_with_every_line_once() {
     let rules = json!([{"target": "dynamodb", "match": "{object}", "action": "status", "status": 500, "skip": 2,
                         "seconds": 6}]);
     let s = ship_under("ddboutage", rules).await;
-    assert!(applied_on("dynamodb", "status") > 2);
+    assert!(applied_to(&s.id, "status") > 2);
     assert_eq!((s.extra, s.ledger["possibly_duplicated"].as_u64()), (0, Some(0)));
 }
 
@@ -174,7 +172,7 @@ async fn a_checkpoint_write_whose_answer_is_lost_is_recognised_as_its_own_on_ret
     // its own first write satisfied (the owner is this attempt), so it succeeds instead of reading as a rival's.
     let rules = json!([{"target": "dynamodb", "match": "{object}", "action": "lost", "skip": 1, "count": 6}]);
     let s = ship_under("ddblost", rules).await;
-    assert_eq!(applied_on("dynamodb", "lost"), 6);
+    assert_eq!(applied_to(&s.id, "lost"), 6);
     assert_eq!((s.extra, s.ledger["possibly_duplicated"].as_u64()), (0, Some(0)));
 }
 
@@ -268,7 +266,7 @@ async fn express_under(name: &str, rules: Value) -> (Finished, Shipped) {
     assert_eq!(ledger["lines_delivered"].as_u64(), Some(want.len() as u64));
     let extra = duplicated_events(&stored, &want);
     assert!(extra <= ledger["possibly_duplicated"].as_u64().unwrap_or(0), "{extra} stored twice, uncounted");
-    (express, Shipped { ledger, extra })
+    (express, Shipped { ledger, extra, id: object_id(&object.bucket, &object.key, &object.etag) })
 }
 
 #[tokio::test]
