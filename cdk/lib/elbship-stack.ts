@@ -136,7 +136,7 @@ export class ElbshipStack extends Stack {
     new CfnOutput(this, 'ExpressStateMachineArn', { value: express.stateMachineArn, description: 'Small objects (ELBSHIP_EXPRESS_MAX_BYTES) go here' });
     new CfnOutput(this, 'BackfillStateMachineArn', { value: this.backfill.stateMachine.stateMachineArn, description: 'export ELBSHIP_BACKFILL_STATE_MACHINE_ARN=<this> for elbship backfill' });
     new CfnOutput(this, 'SourceBucketName', { value: this.buckets.source.bucketName, description: 'Point ELB access logging here' });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.trigger.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.trigger.deadLetterQueue.queueUrl, description: 'What could not be started: elbship replay <this>' });
     this.suppressNagFindings(tracing);
   }
 

@@ -1,10 +1,11 @@
 //! `elbship`: the command line. `elbship inspect` runs the core pipeline on local files and reports what would
 //! be sent to CloudWatch Logs, and why anything would not; `elbship ship` starts the deployed (or local) state
 //! machine for objects already in S3 and can wait for their verified counts; `elbship status` lists what recent
-//! executions delivered and what failed.
+//! executions delivered and what failed; `elbship replay` starts what the start function's on-failure queue holds.
 
 mod backfill;
 mod inspect;
+mod replay;
 mod ship;
 mod status;
 mod when;
@@ -28,6 +29,8 @@ enum Command {
     Ship(ship::ShipArgs),
     /// Backfill a prefix: the logs chosen by time, load balancer and account from their keys; `--dry-run` estimates.
     Backfill(backfill::BackfillArgs),
+    /// Start what the start function's on-failure queue holds (events it could not start), then delete them.
+    Replay(replay::ReplayArgs),
     /// Recent executions: what each object delivered, how late, and what failed (failures first, with the command
     /// that finishes them).
     Status(status::StatusArgs),
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Ship(args) => ship::run(&args),
         Command::Status(args) => status::run(&args),
         Command::Backfill(args) => backfill::run(&args),
+        Command::Replay(args) => replay::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

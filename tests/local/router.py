@@ -27,8 +27,18 @@ after `skip` such requests pass untouched, `count` times or for `seconds` (and w
                    "throttle": 400 `code` (default ProvisionedThroughputExceededException), not applied; "status": HTTP
                    `status` (default 500 InternalServerError), not applied; "lost": applied by moto, then answered 500
                    (the SDK retries a write that already took effect).
+  target "states"  a StartExecution (matched on its body: the execution's name and input). action "throttle": 400
+                   ThrottlingException, nothing started.
   target "s3"      a GetObject with a Range header. action "slowdown": 503 SlowDown; "reset": the status line and
                    half the body, then the connection closes.
+
+Asynchronous invokes (X-Amz-Invocation-Type: Event, as EventBridge invokes the start function): answered 202 at
+once, then run as Lambda runs them: a function error is retried the template's MaximumRetryAttempts times (2), after
+`--async-retry-seconds` (1 s and 2 s here; about one and two minutes on AWS), and an invoke that fails every attempt
+is sent to the function's on-failure queue (moto's SQS) as Lambda's destination record (`requestContext`,
+`requestPayload`, `responseContext`, `responsePayload`). Lambda also retries throttled asynchronous invokes for up to
+6 hours without counting them; here a throttle counts as an attempt. GET /_elbship/async reports what was invoked,
+retried, succeeded and queued.
 
 Read visibility: CloudWatch Logs is eventually consistent for reads, so an event a function reads back with
 GetLogEvents or FilterLogEvents is hidden from it until `--visibility-ms` after it was stored (its ingestionTime):
@@ -409,6 +419,72 @@ class Limits:
             return {f: {**spec, **self.seen.get(f, {})} for f, spec in self.spec.all().items()}
 
 
+class AsyncReport:
+    """What the asynchronous invokes came to."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = {"invoked": 0, "retried": 0, "succeeded": 0, "queued": 0}
+
+    def add(self, what):
+        with self.lock:
+            self.counts[what] += 1
+
+    def report(self):
+        with self.lock:
+            return dict(self.counts)
+
+
+def run_async_invoke(server, function, path, body, headers):
+    """Runs one asynchronous invoke to its end: through the router itself (so every fault and limit applies), retried
+    after a function error, and its destination record sent to the on-failure queue when every attempt failed."""
+    configs = StateFile(server.state_dir / "async.json")
+    config = configs.get(function) or {"retries": 2}
+    delays = server.async_retry_seconds
+    server.async_report.add("invoked")
+    status, error, data = 0, None, b""
+    attempts = config["retries"] + 1
+    for attempt in range(attempts):
+        if attempt:
+            server.async_report.add("retried")
+            time.sleep(delays[min(attempt, len(delays)) - 1])
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=960)
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            resp = conn.getresponse()
+            status, error, data = resp.status, resp.getheader("X-Amz-Function-Error"), resp.read()
+        except (OSError, http.client.HTTPException) as e:
+            status, error, data = 0, "Unhandled", json.dumps({"errorMessage": str(e)}).encode()
+        finally:
+            conn.close()
+        if status == 200 and not error:
+            server.async_report.add("succeeded")
+            return
+    url = config.get("on_failure_queue_url")
+    if not url:
+        return
+    try:
+        response = json.loads(data or b"null")
+    except ValueError:
+        response = data.decode("utf-8", "replace")
+    record = {
+        "version": "1.0",
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetriesExhausted",
+                           "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{function}:$LATEST",
+                           "approximateInvokeCount": attempts},
+        "requestPayload": json.loads(body or b"{}"),
+        "responseContext": {"statusCode": status or 200, "executedVersion": "$LATEST",
+                            "functionError": error or "Unhandled"},
+        "responsePayload": response,
+    }
+    import boto3  # installed with moto
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{server.moto_port}",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
+    server.async_report.add("queued")
+
+
 class Router(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "elbship-router"
@@ -496,6 +572,15 @@ class Router(BaseHTTPRequestHandler):
         conn.close()
         return resp.status, resp.getheaders(), data
 
+    def _invoke_async(self, function, body):
+        """Lambda's asynchronous invoke: accepted at once (202), run with retries, then the on-failure queue."""
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in HOP and k.lower() != "x-amz-invocation-type"}
+        path = f"/2015-03-31/functions/{function}/invocations"
+        threading.Thread(target=run_async_invoke, args=(self.server, function, path, body, headers),
+                         daemon=True).start()
+        return self._send(202, [("x-amzn-RequestId", str(uuid.uuid4()))], b"")
+
     def _invoke(self, name, body):
         name = urllib.parse.unquote(name)
         function = name.split(":function:")[-1].split(":")[0] if ":function:" in name else name
@@ -504,6 +589,8 @@ class Router(BaseHTTPRequestHandler):
             return self._send(404, [("x-amzn-ErrorType", "ResourceNotFoundException"), ("Content-Type", "application/json"),
                                     ("x-amzn-RequestId", str(uuid.uuid4()))],
                               json.dumps(err).encode())
+        if self.headers.get("X-Amz-Invocation-Type") == "Event":
+            return self._invoke_async(function, body)
         rule = self.server.faults.pick("lambda", function + " " + body.decode("utf-8", "replace"))
         if rule is not None:  # "throttle": Lambda's 429, which the state machine sees as Lambda.TooManyRequestsException
             err = {"Type": "User", "message": "Rate Exceeded.", "Reason": "ConcurrentInvocationLimitExceeded"}
@@ -725,6 +812,9 @@ class Router(BaseHTTPRequestHandler):
         if self.path.startswith("/_elbship/limits"):
             return self._send(200, [("Content-Type", "application/json")],
                               json.dumps(self.server.limits.report()).encode())
+        if self.path.startswith("/_elbship/async"):
+            return self._send(200, [("Content-Type", "application/json")],
+                              json.dumps(self.server.async_report.report()).encode())
         if self.path.startswith("/_elbship/iam"):
             if self.command == "DELETE":
                 self.server.iam.clear()
@@ -733,6 +823,9 @@ class Router(BaseHTTPRequestHandler):
             return None
         if self.headers.get("X-Amz-Target", "").startswith("AWSStepFunctions.") and self._express_refused(body):
             return None
+        if self.headers.get("X-Amz-Target", "") == "AWSStepFunctions.StartExecution" and \
+                self.server.faults.pick("states", body.decode("utf-8", "replace")):
+            return self._error(400, "ThrottlingException", "Rate exceeded", "application/x-amz-json-1.0")
         if not self.path.startswith("/moto-api"):
             op = operation(self.command, self.path, self.headers)
             self.server.calls.add(op)
@@ -763,12 +856,15 @@ def main():
     ap.add_argument("--functions", required=True)
     ap.add_argument("--state-dir", type=pathlib.Path, required=True)
     ap.add_argument("--visibility-ms", type=int, default=0)
+    ap.add_argument("--async-retry-seconds", default="60,120")
     a = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", a.port), Router)
     server.daemon_threads = True
     server.moto_port, server.lambda_port = a.moto_port, a.lambda_port
     server.functions = set(a.functions.split(","))
     server.visibility_ms = a.visibility_ms
+    server.async_retry_seconds = [float(v) for v in a.async_retry_seconds.split(",")]
+    server.async_report = AsyncReport()
     server.faults = Faults()
     server.calls, server.quotas = Calls(), Quotas()
     server.pending, server.pending_lock, server.kills, server.last_kill_at = [], threading.Lock(), 0, 0.0

@@ -33,6 +33,9 @@ from pathlib import Path
 from procs import kill_matching
 
 VISIBILITY_MS = os.environ.get("ELBSHIP_LOCAL_VISIBILITY_MS", "1500")
+# Lambda retries a failed asynchronous invoke after about one minute, then two: locally after 1 s, then 2 s.
+ASYNC_RETRY_SECONDS = os.environ.get("ELBSHIP_LOCAL_ASYNC_RETRY_SECONDS", "1,2")
+ON_FAILURE_QUEUE = "elbship-start-on-failure"
 from synth import synthesize
 import iam
 
@@ -105,6 +108,23 @@ def function_limits(template):
         name = "elbship-" + r["Metadata"]["aws:cdk:path"].split("/")[-2]
         if name in FUNCTIONS:
             out[name] = {"timeout": r["Properties"].get("Timeout", 3), "memory_mb": r["Properties"].get("MemorySize", 128)}
+    return out
+
+
+def async_invoke_configs(template):
+    """Each function's asynchronous invoke configuration (retries, on-failure destination) as the template deploys
+    it, by binary name: the router's stand-in for Lambda's asynchronous invokes follows it."""
+    functions = {lid: "elbship-" + r["Metadata"]["aws:cdk:path"].split("/")[-2]
+                 for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+    out = {}
+    for r in template["Resources"].values():
+        if r["Type"] != "AWS::Lambda::EventInvokeConfig":
+            continue
+        props = r["Properties"]
+        name = functions.get(props["FunctionName"].get("Ref", ""))
+        if name in FUNCTIONS:
+            out[name] = {"retries": props.get("MaximumRetryAttempts", 2),
+                         "on_failure": bool(props.get("DestinationConfig", {}).get("OnFailure"))}
     return out
 
 
@@ -184,7 +204,8 @@ def up():
 
         p = spawn("router", [sys.executable, str(ROOT / "tests/local/router.py"), "--port", str(router), "--moto-port",
                              str(moto), "--lambda-port", str(lam), "--functions", ",".join(FUNCTIONS),
-                             "--state-dir", str(STATE), "--visibility-ms", VISIBILITY_MS], base)
+                             "--state-dir", str(STATE), "--visibility-ms", VISIBILITY_MS,
+                             "--async-retry-seconds", ASYNC_RETRY_SECONDS], base)
         pids["router"] = p.pid
         wait_port(router, "router", p)
 
@@ -237,6 +258,14 @@ def up():
         for construct, (name, kind) in MACHINES.items():
             sfn.create_state_machine(name=name, definition=found[construct], type=kind,
                                      roleArn=f"arn:aws:iam::{ACCOUNT}:role/elbship-state-machine")
+        # The start function's on-failure queue, and how its asynchronous invokes are retried, as deployed.
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        queue_url = sqs.create_queue(QueueName=ON_FAILURE_QUEUE)["QueueUrl"]
+        configs = async_invoke_configs(template)
+        for config in configs.values():
+            if config.pop("on_failure"):
+                config["on_failure_queue_url"] = queue_url
+        (STATE / "async.json").write_text(json.dumps(configs))
         # The router refuses to list or describe Express executions, as AWS does.
         (STATE / "machines.json").write_text(json.dumps({name: kind for name, kind in MACHINES.values()}))
     except BaseException:
@@ -254,6 +283,7 @@ def up():
         "ELBSHIP_BACKFILL_STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{BACKFILL_STATE_MACHINE}",
         "ELBSHIP_EXPRESS_MAX_BYTES": express_max,
         "ELBSHIP_LAMBDA_ENDPOINT": endpoint,
+        "ELBSHIP_ON_FAILURE_QUEUE_URL": queue_url,
         # moto itself, past the router: for tests to observe what AWS shows only in logs (Express executions).
         "ELBSHIP_LOCAL_OBSERVER_URL": f"http://127.0.0.1:{moto}",
     }

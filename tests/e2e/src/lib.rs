@@ -182,11 +182,27 @@ impl Stack {
 
     /// Runs the start function's handler on the EventBridge event S3 sends for the object.
     pub async fn start(&self, o: &ObjectRef) -> Vec<StartOutcome> {
-        let event = serde_json::json!({
-            "version": "0", "detail-type": "Object Created", "source": "aws.s3",
-            "detail": {"bucket": {"name": o.bucket}, "object": {"key": o.key, "size": o.size, "etag": o.etag.trim_matches('"')}}
-        });
+        let event = object_created(o);
         elbship_app::start::handle(&event, &self.sfn, &self.routes).await.unwrap_or_else(|e| panic!("start: {e}"))
+    }
+
+    /// The ARN of the object's Standard execution, under the name its event gives it.
+    pub fn standard_arn(&self, o: &ObjectRef) -> String {
+        use elbship_core::formats::key::{classify_key, KeyClass};
+        let KeyClass::Log(log) = classify_key(&o.key) else { panic!("{} is not an ELB log key", o.key) };
+        let name = elbship_core::orchestration::naming::execution_name(&o.bucket, &o.key, &o.etag, &log);
+        elbship_aws::sfn::execution_arn(&self.state_machine, &name)
+    }
+
+    /// Waits until the execution `arn` exists (started by something else: an asynchronous invoke, a replay).
+    pub async fn wait_started(&self, arn: &str, seconds: u64) {
+        for _ in 0..seconds * 2 {
+            if self.observer.describe_execution().execution_arn(arn).send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("{arn} was not started within {seconds} s");
     }
 
     /// Starts the object with per-execution options, as `elbship ship --policy ...` does.
@@ -359,6 +375,33 @@ pub fn clear_faults(matching: &str) -> serde_json::Value {
 /// and how often each applied.
 pub fn set_faults(rules: serde_json::Value) -> serde_json::Value {
     router("POST", "/_elbship/faults", &serde_json::json!({ "rules": rules }))
+}
+
+/// The EventBridge "Object Created" event of an object.
+pub fn object_created(o: &ObjectRef) -> serde_json::Value {
+    serde_json::json!({
+        "version": "0", "detail-type": "Object Created", "source": "aws.s3",
+        "detail": {"bucket": {"name": o.bucket}, "object": {"key": o.key, "size": o.size, "etag": o.etag.trim_matches('"')}}
+    })
+}
+
+/// Invokes `function` asynchronously, as EventBridge invokes the start function (the router's stand-in for
+/// Lambda's asynchronous invokes answers 202 and runs it with Lambda's retries); panics unless it was accepted.
+pub fn invoke_async(function: &str, payload: &serde_json::Value) {
+    use std::io::{Read, Write};
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let body = payload.to_string();
+    let mut conn = std::net::TcpStream::connect(&host).unwrap_or_else(|e| panic!("router at {host}: {e}"));
+    let request = format!(
+        "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {host}\r\nX-Amz-Invocation-Type: Event\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    conn.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 202"), "an asynchronous invoke is accepted with 202: {answer:?}");
 }
 
 /// One request to the local router's own endpoints (`/_elbship/...`): its JSON answer.

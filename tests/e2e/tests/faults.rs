@@ -14,8 +14,8 @@ use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
 use elbship_core::orchestration::naming::object_id;
 use elbship_core::synth::alb_log;
 use elbship_e2e::{
-    alb_events, arn_of, clear_faults, duplicated_events, gzip, key, now_ms, run_cli, set_faults, unique, Finished,
-    Stack, Stored,
+    alb_events, arn_of, clear_faults, duplicated_events, gzip, invoke_async, key, now_ms, object_created, router,
+    run_cli, set_faults, unique, Finished, Stack, Stored,
 };
 use serde_json::{json, Value};
 
@@ -174,6 +174,72 @@ async fn a_checkpoint_write_whose_answer_is_lost_is_recognised_as_its_own_on_ret
     let s = ship_under("ddblost", rules).await;
     assert_eq!(applied_to(&s.id, "lost"), 6);
     assert_eq!((s.extra, s.ledger["possibly_duplicated"].as_u64()), (0, Some(0)));
+}
+
+/// A ~10,000-line ALB object (the Standard route) whose event reaches the start function as EventBridge sends it,
+/// asynchronously, with its StartExecution calls throttled `throttled` times; its execution once started (by the
+/// retries, or by `replay`) followed to its end and CloudWatch Logs compared with it line by line.
+struct Started {
+    stack: Stack,
+    object: ObjectRef,
+    bytes: Vec<u8>,
+}
+
+async fn start_async_under(name: &str, throttled: u32) -> Started {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique(name);
+    let bytes = gzip(&alb_log(44, now - 30 * MINUTE, 6_000_000));
+    let k = key("alb_access", &lb, now - 5 * MINUTE, "a1");
+    let object = stack.put(&k, bytes.clone()).await;
+    set_faults(json!([{"target": "states", "match": lb, "action": "throttle", "count": throttled}]));
+    invoke_async("elbship-start", &object_created(&object));
+    Started { stack, object, bytes }
+}
+
+impl Started {
+    async fn every_line_once(&self) {
+        let f = self.stack.wait(&self.stack.standard_arn(&self.object)).await;
+        assert_eq!(f.status, "SUCCEEDED", "{:?}", f.cause);
+        let out = f.output.unwrap_or_default();
+        let stored =
+            self.stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
+        let want = alb_events(&self.object.key, &self.bytes);
+        assert_eq!(duplicated_events(&stored, &want), 0);
+        assert_eq!(out["ledger"]["lines_delivered"].as_u64(), Some(want.len() as u64));
+    }
+}
+
+#[tokio::test]
+async fn a_start_throttled_past_the_sdk_retries_is_started_by_lambdas_asynchronous_retry() {
+    let _functions = FUNCTIONS.read().await;
+    // The first invoke's 8 attempts are throttled, and the retry's first two: the retry starts it.
+    let s = start_async_under("astart", 10).await;
+    s.stack.wait_started(&s.stack.standard_arn(&s.object), 120).await;
+    s.every_line_once().await;
+}
+
+#[tokio::test]
+async fn a_start_that_fails_every_retry_is_queued_and_replay_starts_it_once() {
+    let _functions = FUNCTIONS.read().await;
+    let queued_before = router("GET", "/_elbship/async", &json!({}))["queued"].as_u64().unwrap_or(0);
+    // Every attempt of the invoke and of Lambda's two retries is throttled: the destination record is queued.
+    let s = start_async_under("replay", 24).await;
+    for _ in 0..300 {
+        if router("GET", "/_elbship/async", &json!({}))["queued"].as_u64().unwrap_or(0) > queued_before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(s.stack.executions(&s.stack.standard_arn(&s.object).rsplit(':').next().unwrap_or("")).await, 0);
+    let queue = std::env::var("ELBSHIP_ON_FAILURE_QUEUE_URL").unwrap_or_default();
+    let (ok, out) = run_cli(&["replay", &queue]);
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("started   {}", s.object.key)), "{out}");
+    s.every_line_once().await;
+    // The queue is empty now; replaying again starts nothing.
+    let (ok, again) = run_cli(&["replay", &queue]);
+    assert!(ok && again.contains("replayed 0 messages"), "{again}");
 }
 
 #[tokio::test]

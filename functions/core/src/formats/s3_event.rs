@@ -2,7 +2,9 @@
 //! notifications (several records, URL-encoded keys), delivered straight, through SQS (the notification in each
 //! message's `body`), through SNS (in `Sns.Message`), or through SNS then SQS (an SNS envelope in the body). All
 //! become [`ObjectRef`]s with plain keys. The `s3:TestEvent` a notification configuration sends first names no
-//! object. Fields elbship does not know (S3's `eventVersion` 2.5 system tags, ...) are ignored.
+//! object. Fields elbship does not know (S3's `eventVersion` 2.5 system tags, ...) are ignored. A Lambda
+//! destination record (what an asynchronous invoke that failed all its retries leaves in the on-failure queue)
+//! carries the event it was given in `requestPayload`.
 //!
 //! ```
 //! use elbship_core::formats::s3_event::objects_in_event;
@@ -64,6 +66,10 @@ fn objects_within(event: &Value, depth: usize) -> Result<Vec<ObjectRef>, EventEr
     }
     if is_test_event(event) {
         return Ok(Vec::new());
+    }
+    // A Lambda destination record: the event the failed invoke was given.
+    if let (Some(payload), Some(_)) = (event.get("requestPayload"), event.get("requestContext")) {
+        return objects_within(payload, depth + 1);
     }
     // An SNS envelope, as SQS receives it from a topic without raw message delivery.
     if event.get("Type").and_then(Value::as_str) == Some("Notification") {
@@ -186,5 +192,21 @@ mod tests {
         assert!(objects_in_event(&json!({"hello": 1})).is_err());
         assert!(objects_in_event(&json!({"detail": {"bucket": {}}})).is_err());
         assert!(objects_in_event(&json!({"Records": [{"s3": {}}]})).is_err());
+    }
+
+    #[test]
+    fn a_lambda_destination_record_carries_its_event() {
+        let event = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+            "detail": {"bucket": {"name": "b"}, "object": {"key": "k", "size": 1, "etag": "e"}}});
+        let record = json!({"version": "1.0", "timestamp": "2026-12-02T08:00:00.000Z",
+            "requestContext": {"requestId": "r", "functionArn": "arn:aws:lambda:us-east-1:1:function:start:$LATEST",
+                               "condition": "RetriesExhausted", "approximateInvokeCount": 3},
+            "requestPayload": event.clone(),
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responsePayload": {"errorType": "StepFunctionsUnavailable", "errorMessage": "throttled"}});
+        assert_eq!(objects_in_event(&record), objects_in_event(&event));
+        assert_eq!(objects_in_event(&record).map(|o| o.len()), Ok(1));
+        let broken = json!({"requestContext": {}, "requestPayload": {"nothing": 1}});
+        assert!(objects_in_event(&broken).is_err());
     }
 }
