@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help build test unit cdk validate validate-aws synth arm64 e2e lint fmt bench scale example demo deps local-up local-down
+.PHONY: help build test unit cdk validate validate-aws synth arm64 e2e lint fmt bench scale soak example demo deps local-up local-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ bench: ## Core throughput (200 MB ALB log), inspect peak memory (1 GB object), e
 	$(CARGO) bench -p elbship-core --bench pipeline --features test-util
 	$(CARGO) bench -p elbship-cli --bench memory
 	scripts/bench-e2e.sh
+
+soak: ## A simulated day: 5,760 objects from 20 nodes with random faults of every kind, every line compared (not in CI)
+	scripts/soak.sh
 
 scale: ## A burst of 2,000 small objects within a minute under AWS's per-API rates, on the local stack (minutes; not in CI)
 	scripts/scale.sh

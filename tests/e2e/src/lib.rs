@@ -21,6 +21,7 @@ use std::convert::Infallible;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub mod independent;
+pub mod soak;
 pub use independent::{alb_events, object_lines};
 
 /// An event as CloudWatch Logs holds it.
@@ -188,10 +189,15 @@ impl Stack {
 
     /// The ARN of the object's Standard execution, under the name its event gives it.
     pub fn standard_arn(&self, o: &ObjectRef) -> String {
+        self.arn_on(&self.state_machine, o)
+    }
+
+    /// The ARN of the object's execution on `state_machine`, under the name its event gives it.
+    pub fn arn_on(&self, state_machine: &str, o: &ObjectRef) -> String {
         use elbship_core::formats::key::{classify_key, KeyClass};
         let KeyClass::Log(log) = classify_key(&o.key) else { panic!("{} is not an ELB log key", o.key) };
         let name = elbship_core::orchestration::naming::execution_name(&o.bucket, &o.key, &o.etag, &log);
-        elbship_aws::sfn::execution_arn(&self.state_machine, &name)
+        elbship_aws::sfn::execution_arn(state_machine, &name)
     }
 
     /// Waits until the execution `arn` exists (started by something else: an asynchronous invoke, a replay).
