@@ -231,7 +231,7 @@ async fn a_start_that_fails_every_retry_is_queued_and_replay_starts_it_once() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    assert_eq!(s.stack.executions(&s.stack.standard_arn(&s.object).rsplit(':').next().unwrap_or("")).await, 0);
+    assert_eq!(s.stack.executions(s.stack.standard_arn(&s.object).rsplit(':').next().unwrap_or("")).await, 0);
     let queue = std::env::var("ELBSHIP_ON_FAILURE_QUEUE_URL").unwrap_or_default();
     let (ok, out) = run_cli(&["replay", &queue]);
     assert!(ok, "{out}");
