@@ -110,7 +110,8 @@ export class ElbshipStack extends Stack {
       this.buckets.grantStaging(fn, ['s3:GetObject']);
       groups.grantWrite(fn);
       groups.grantDescribe(fn); // a batch read back stored in part: was the rest refused for the group's retention?
-      this.checkpoints.grant(fn, ['dynamodb:UpdateItem']);
+      // GetItem: a batch held through a storm confirms its span is still this attempt's before it is sent.
+      this.checkpoints.grant(fn, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
     };
     const verifying = (fn: Grantee) => {
       this.buckets.grantStaging(fn, ['s3:DeleteObject']);

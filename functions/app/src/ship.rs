@@ -15,9 +15,10 @@
 //! (`LogsRefused`, `SpanTakenOver`, `CheckpointMismatch`, a corrupt span) keep their own names.
 
 use crate::context::Invocation;
+use elbship_aws::checkpoints::fence::Fence;
 use elbship_aws::checkpoints::{geometry, Ack, CheckpointStore};
 use elbship_aws::error::ElbshipError;
-use elbship_aws::logs::{Delivered, LogSink, SendPolicy, Unknown};
+use elbship_aws::logs::{Delivered, LogSink, SendPolicy, Sending, Unknown};
 use elbship_aws::s3::Objects;
 use elbship_core::accounting::checkpoint::{span_key, Next, SpanCheckpoint};
 use elbship_core::accounting::ledger::Ledger;
@@ -78,6 +79,8 @@ struct Progress<'a, C> {
     failure: Option<ElbshipError>,
     /// GetLogEvents calls made settling batches of unknown fate.
     read_back_calls: u64,
+    /// The span's ownership as last confirmed.
+    fence: Arc<Fence>,
 }
 
 impl<C: CheckpointStore> Progress<'_, C> {
@@ -101,8 +104,12 @@ impl<C: CheckpointStore> Progress<'_, C> {
         self.delivered.merge(&ledger);
         self.checkpoint.record_ack(seq, d.rejections, possibly_duplicated, &ledger);
         let ack = Ack { seq, rejections: d.rejections, possibly_duplicated };
-        if let Err(e) = self.store.ack(&self.key, self.owner, ack, &self.checkpoint.progress).await {
-            self.failure.get_or_insert(e);
+        let at = Instant::now();
+        match self.store.ack(&self.key, self.owner, ack, &self.checkpoint.progress).await {
+            Ok(()) => self.fence.confirmed(at).await,
+            Err(e) => {
+                self.failure.get_or_insert(e);
+            }
         }
     }
 
@@ -112,7 +119,7 @@ impl<C: CheckpointStore> Progress<'_, C> {
 }
 
 /// The Lambda call: one span, within the invocation's deadline.
-pub async fn invoke<C: CheckpointStore>(
+pub async fn invoke<C: CheckpointStore + Clone + 'static>(
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
     deps: &ShipDeps<C>,
 ) -> Result<ShipOutput, ElbshipError> {
@@ -123,7 +130,7 @@ pub async fn invoke<C: CheckpointStore>(
 }
 
 /// Ships one span.
-pub async fn handle<C: CheckpointStore>(
+pub async fn handle<C: CheckpointStore + Clone + 'static>(
     input: ShipInput,
     deps: &ShipDeps<C>,
     invocation: &Invocation,
@@ -136,7 +143,13 @@ pub async fn handle<C: CheckpointStore>(
     // does not count batches this one never sent as possibly duplicated.
     let reader = deps.objects.open(object, Some((input.span.read_start, input.span.read_end))).await?;
     // A new span's first `concurrency` batches are reserved by the same write that takes it over.
+    let taking_at = Instant::now();
     let taken = deps.checkpoints.take_over(&key, &invocation.owner, &geometry(&input.span), concurrency).await?;
+    // A batch held through a storm is sent only while this attempt still owns the span, as confirmed within half
+    // the time a newer attempt waits before reading back what this one may have sent.
+    let fresh_for = deps.send.read_back.settle / 2;
+    let fence =
+        Arc::new(Fence::new(deps.checkpoints.clone(), key.clone(), invocation.owner.clone(), taking_at, fresh_for));
     // Whatever an earlier attempt sent, it sent before this one took the span over.
     let earlier = Unknown { since: Instant::now(), sent_at_ms: crate::context::now_ms() };
     let checkpoint = taken.prior;
@@ -167,6 +180,7 @@ pub async fn handle<C: CheckpointStore>(
         delivered: Ledger::default(),
         failure: None,
         read_back_calls: 0,
+        fence: fence.clone(),
     };
     let mut sending: JoinSet<Sent> = JoinSet::new();
     let mut seq = 0u32;
@@ -203,17 +217,20 @@ pub async fn handle<C: CheckpointStore>(
             break;
         }
         if let Some(sent_below) = p.checkpoint.reservation(this, concurrency) {
+            let at = Instant::now();
             if let Err(e) = deps.checkpoints.reserve(&p.key, &invocation.owner, sent_below).await {
                 p.fail(e);
                 break;
             }
+            fence.confirmed(at).await;
             p.checkpoint.sent_below = sent_below;
         }
         seq_sent = this + 1;
-        let (logs, group, stream, policy, until) =
-            (deps.logs.clone(), group.clone(), stream.clone(), deps.send, invocation.give_up_at);
+        let (logs, group, stream, policy, until, fence) =
+            (deps.logs.clone(), group.clone(), stream.clone(), deps.send, invocation.give_up_at, fence.clone());
         sending.spawn(async move {
-            let result = logs.put(&group, &stream, &batch, policy, until, unknown).await;
+            let how = Sending { give_up_at: until, unknown, fence: Some(&fence) };
+            let result = logs.put(&group, &stream, &batch, policy, how).await;
             (this, result.map(|d| (batch, d)))
         });
     }

@@ -11,6 +11,7 @@ use std::time::Duration;
 #[tokio::main]
 async fn main() {
     let objects = std::env::var("ELBSHIP_SOAK_OBJECTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_760);
+    let patience = std::env::var("ELBSHIP_SOAK_PATIENCE_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(900);
     let soak = Soak {
         objects,
         nodes: 20,
@@ -19,11 +20,12 @@ async fn main() {
         duplicate_every: 20,
         fault_every: Duration::from_secs(2),
         in_flight: 16,
+        patience: Duration::from_secs(patience),
     };
     println!("make soak: {objects} objects from {} nodes, a random fault every {:?}", soak.nodes, soak.fault_every);
     let report = run(Arc::new(Stack::connect().await), soak).await;
     report.print();
-    if report.verified != report.objects || report.lost != 0 || report.twice != 0 {
+    if report.verified != report.objects || report.lost != 0 || report.twice != 0 || !report.stuck.is_empty() {
         eprintln!("make soak FAILED: not every line arrived once");
         std::process::exit(1);
     }

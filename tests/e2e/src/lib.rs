@@ -46,6 +46,15 @@ pub struct Stack {
     pub routes: elbship_app::start::Routes,
 }
 
+/// An execution still running when its follower's patience ran out.
+#[derive(Debug, Clone)]
+pub struct Stuck {
+    /// The execution.
+    pub arn: String,
+    /// Its history's last events, newest first.
+    pub last_steps: Vec<String>,
+}
+
 /// How an execution ended.
 #[derive(Debug, Clone)]
 pub struct Finished {
@@ -229,23 +238,52 @@ impl Stack {
         out.unwrap_or_else(|e| panic!("StartExecution {name}: {e:?}")).execution_arn().to_string()
     }
 
-    /// Follows an execution to its end.
+    /// Follows an execution to its end; panics, naming its last steps, when it runs past 5 minutes.
     pub async fn wait(&self, arn: &str) -> Finished {
-        for _ in 0..1200 {
+        match self.wait_up_to(arn, Duration::from_secs(300)).await {
+            Ok(f) => f,
+            Err(stuck) => {
+                panic!("{arn} still running after 5 minutes; its last steps: {}", stuck.last_steps.join("; "))
+            }
+        }
+    }
+
+    /// Follows an execution to its end, for up to `patience`; past it, says what the execution did last.
+    pub async fn wait_up_to(&self, arn: &str, patience: Duration) -> Result<Finished, Stuck> {
+        let until = std::time::Instant::now() + patience;
+        while std::time::Instant::now() < until {
             let d =
                 self.observer.describe_execution().execution_arn(arn).send().await.unwrap_or_else(|e| panic!("{e:?}"));
             if d.status().as_str() != "RUNNING" {
-                return Finished {
+                return Ok(Finished {
                     arn: arn.to_string(),
                     status: d.status().as_str().to_string(),
                     output: d.output().and_then(|o| serde_json::from_str(o).ok()),
                     error: d.error().map(str::to_string),
                     cause: d.cause().map(str::to_string),
-                };
+                });
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        panic!("{arn} still running after 5 minutes")
+        Err(Stuck { arn: arn.to_string(), last_steps: self.last_steps(arn, 8).await })
+    }
+
+    /// The last `n` events of an execution's history, newest first, as `type (+seconds since the first) detail`.
+    pub async fn last_steps(&self, arn: &str, n: i32) -> Vec<String> {
+        let history = self.observer.get_execution_history().execution_arn(arn).reverse_order(true).max_results(n);
+        let Ok(page) = history.send().await else { return vec!["(no history)".into()] };
+        page.events()
+            .iter()
+            .map(|e| {
+                let detail = e
+                    .task_scheduled_event_details()
+                    .map(|d| d.resource().to_string())
+                    .or_else(|| e.task_failed_event_details().and_then(|d| d.error()).map(str::to_string))
+                    .or_else(|| e.state_entered_event_details().map(|d| d.name().to_string()))
+                    .unwrap_or_default();
+                format!("{} at {} {detail}", e.r#type().as_str(), e.timestamp().secs())
+            })
+            .collect()
     }
 
     /// Executions of the state machine whose name starts with `prefix`, over every page.

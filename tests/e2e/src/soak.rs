@@ -10,7 +10,7 @@
 //! counted in the report.
 
 use crate::{alb_events, gzip, invoke_async, key, now_ms, object_created, put_all, router, run_cli, set_faults};
-use crate::{unique, Stack, Stored};
+use crate::{unique, Stack, Stored, Stuck};
 use elbship_core::orchestration::job::ObjectRef;
 use elbship_core::synth::alb_log;
 use serde_json::{json, Value};
@@ -36,6 +36,8 @@ pub struct Soak {
     pub fault_every: Duration,
     /// Starts in flight at once.
     pub in_flight: usize,
+    /// How long one execution may run before the soak calls it stuck.
+    pub patience: Duration,
 }
 
 /// What the run came to.
@@ -59,6 +61,8 @@ pub struct Report {
     pub possibly_duplicated: u64,
     /// Faults injected, by target and action.
     pub faults: BTreeMap<String, u64>,
+    /// Executions still running when their patience ran out, with what they did last.
+    pub stuck: Vec<Stuck>,
     /// Seconds from the first event to the last execution's end.
     pub seconds: f64,
 }
@@ -81,6 +85,9 @@ impl Report {
             self.seconds,
             self.objects as f64 / self.seconds.max(0.001)
         );
+        for stuck in &self.stuck {
+            println!("stuck: {} still running; its last steps: {}", stuck.arn, stuck.last_steps.join("; "));
+        }
     }
 }
 
@@ -125,23 +132,40 @@ fn first_arn(stack: &Stack, o: &ObjectRef) -> String {
     }
 }
 
-/// Follows `o` from its first execution to its last (a hand-over leads to the Standard one); `None` when it never
-/// started within `patience`.
-async fn follow(stack: &Stack, o: &ObjectRef, patience: Duration) -> Option<crate::Finished> {
+/// Where following an object got to.
+enum Followed {
+    /// Its first execution never started within the patience given.
+    NotStarted,
+    /// Its last execution ended.
+    Ended(crate::Finished),
+    /// An execution of it was still running when the patience ran out.
+    Stuck(Stuck),
+}
+
+/// Follows `o` from its first execution to its last (a hand-over leads to the Standard one), waiting up to
+/// `patience` for it to start and up to `soak.patience` for each execution to end.
+async fn follow(stack: &Stack, o: &ObjectRef, patience: Duration, running: Duration) -> Followed {
     let arn = first_arn(stack, o);
     let until = Instant::now() + patience;
     while stack.observer.describe_execution().execution_arn(&arn).send().await.is_err() {
         if Instant::now() > until {
-            return None;
+            return Followed::NotStarted;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let f = stack.wait(&arn).await;
-    let out = f.output.clone().unwrap_or_default();
-    if out["outcome"].as_str() == Some("escalated") {
-        return Some(stack.wait(out["execution_arn"].as_str().unwrap_or_default()).await);
+    let mut arn = arn;
+    loop {
+        match stack.wait_up_to(&arn, running).await {
+            Err(stuck) => return Followed::Stuck(stuck),
+            Ok(f) => {
+                let out = f.output.clone().unwrap_or_default();
+                match out["outcome"].as_str() {
+                    Some("escalated") => arn = out["execution_arn"].as_str().unwrap_or_default().to_string(),
+                    _ => return Followed::Ended(f),
+                }
+            }
+        }
     }
-    Some(f)
 }
 
 fn verified(f: &crate::Finished) -> Option<u64> {
@@ -198,7 +222,7 @@ pub async fn run(stack: Arc<Stack>, soak: Soak) -> Report {
         }
         let stack = stack.clone();
         followers.spawn(async move {
-            let f = follow(&stack, &o, Duration::from_secs(90)).await;
+            let f = follow(&stack, &o, Duration::from_secs(90), soak.patience).await;
             drop(permit);
             (o, f)
         });
@@ -206,12 +230,14 @@ pub async fn run(stack: Arc<Stack>, soak: Soak) -> Report {
     let mut unfinished = Vec::new();
     while let Some(done) = followers.join_next().await {
         let Ok((o, f)) = done else { continue };
-        match f.as_ref().and_then(verified) {
-            Some(dup) => {
+        match f {
+            Followed::Ended(f) if verified(&f).is_some() => {
                 report.verified += 1;
-                report.possibly_duplicated += dup;
+                report.possibly_duplicated += verified(&f).unwrap_or(0);
             }
-            None => unfinished.push((o, f.is_some())),
+            Followed::Ended(_) => unfinished.push((o, true)),
+            Followed::NotStarted => unfinished.push((o, false)),
+            Followed::Stuck(stuck) => report.stuck.push(stuck),
         }
     }
     injecting.store(false, Ordering::SeqCst);
@@ -230,7 +256,17 @@ pub async fn run(stack: Arc<Stack>, soak: Soak) -> Report {
         report.replayed = out.lines().filter(|l| l.starts_with("started ")).count();
     }
     for (o, started) in unfinished {
-        let mut f = if started { None } else { follow(&stack, &o, Duration::from_secs(30)).await };
+        let mut f = match started {
+            true => None,
+            false => match follow(&stack, &o, Duration::from_secs(30), soak.patience).await {
+                Followed::Ended(f) => Some(f),
+                Followed::Stuck(stuck) => {
+                    report.stuck.push(stuck);
+                    continue;
+                }
+                Followed::NotStarted => None,
+            },
+        };
         if f.as_ref().and_then(verified).is_none() {
             let url = format!("s3://{}/{}", o.bucket, o.key);
             let _ = run_cli(&["ship", &url, "--retry-failed", "--wait", "--timeout", "600"]);
@@ -239,7 +275,10 @@ pub async fn run(stack: Arc<Stack>, soak: Soak) -> Report {
             let standard = stack.standard_arn(&o);
             for arn in [format!("{standard}-r1"), standard] {
                 if stack.observer.describe_execution().execution_arn(&arn).send().await.is_ok() {
-                    f = Some(stack.wait(&arn).await);
+                    match stack.wait_up_to(&arn, soak.patience).await {
+                        Ok(done) => f = Some(done),
+                        Err(stuck) => report.stuck.push(stuck),
+                    }
                     break;
                 }
             }

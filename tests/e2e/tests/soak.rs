@@ -18,9 +18,11 @@ async fn a_short_day_of_faults_ends_with_every_line_once() {
         duplicate_every: 10,
         fault_every: Duration::from_secs(3),
         in_flight: 12,
+        patience: Duration::from_secs(300),
     };
     let report = run(Arc::new(Stack::connect().await), soak).await;
     report.print();
+    assert!(report.stuck.is_empty(), "no execution still running after 5 minutes");
     assert_eq!(report.verified, report.objects, "every object verified");
     assert_eq!((report.lost, report.twice), (0, 0), "every line once");
     assert!(report.faults.values().sum::<u64>() > 10, "faults were injected: {:?}", report.faults);

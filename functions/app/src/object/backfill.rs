@@ -30,7 +30,7 @@ use std::time::Duration;
 pub const OBJECT_TIME: Duration = Duration::from_secs(20);
 
 /// Ships one batch; its summary is the child's output.
-pub async fn ship_batch<C: CheckpointStore + Clone>(
+pub async fn ship_batch<C: CheckpointStore + Clone + 'static>(
     batch: Batch,
     deps: &ObjectDeps<C>,
     invocation: &Invocation,

@@ -47,7 +47,7 @@ pub struct ObjectDeps<C> {
 pub const HAND_OVER: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The Lambda call: what its `call` tag says ([`call::Call`]).
-pub async fn invoke<C: CheckpointStore + Clone>(
+pub async fn invoke<C: CheckpointStore + Clone + 'static>(
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
     deps: &ObjectDeps<C>,
 ) -> Result<serde_json::Value, ElbshipError> {
@@ -71,7 +71,7 @@ pub async fn invoke<C: CheckpointStore + Clone>(
 }
 
 /// Plans, ships and verifies one object, or hands it to the Standard state machine.
-pub async fn handle<C: CheckpointStore + Clone>(
+pub async fn handle<C: CheckpointStore + Clone + 'static>(
     input: ObjectInput,
     deps: &ObjectDeps<C>,
     invocation: &Invocation,
@@ -89,7 +89,7 @@ pub async fn handle<C: CheckpointStore + Clone>(
     }
 }
 
-async fn ship_whole<C: CheckpointStore + Clone>(
+async fn ship_whole<C: CheckpointStore + Clone + 'static>(
     input: &ObjectInput,
     deps: &ObjectDeps<C>,
     invocation: &Invocation,

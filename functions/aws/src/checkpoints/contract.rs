@@ -71,7 +71,12 @@ async fn a_take_over_fences_the_older_owner_out_and_keeps_its_acknowledgements<S
         store.ack(&span, "old", Ack { seq: 0, rejections, possibly_duplicated: true }, &Ledger::default()).await;
     assert!(acked.is_ok(), "the owner records an acknowledgement: {acked:?}");
 
+    assert!(store.confirm(&span, "old").await.is_ok(), "the owner confirms it owns the span");
     let second = store.take_over(&span, "new", "0:0-10:0+5", 8).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(name(&store.confirm(&span, "old").await), "SpanTakenOver", "the old owner confirms nothing");
+    assert!(store.confirm(&span, "new").await.is_ok(), "the new owner does");
+    let unknown = store.confirm(&format!("{prefix}span-never"), "new").await;
+    assert_eq!(name(&unknown), "SpanTakenOver", "nobody owns a span never taken over");
     assert!(second.prior.acked.contains(&0), "the new owner sees what the old one acknowledged");
     assert!(second.prior.possibly_duplicated.contains(&0) && second.prior.rejections.get(&0) == Some(&rejections));
     assert_eq!(second.sent_below, 8, "and its reservation");

@@ -284,6 +284,24 @@ impl CheckpointStore for DynamoCheckpoints {
         }
     }
 
+    async fn confirm(&self, key: &str, owner: &str) -> Result<(), ElbshipError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(key))
+            .consistent_read(true)
+            .projection_expression("#o")
+            .expression_attribute_names("#o", "owner")
+            .send()
+            .await
+            .map_err(|e| classify(e, &format!("GetItem confirm {key}")))?;
+        match out.item().and_then(|i| i.get("owner")).and_then(|v| v.as_s().ok()) {
+            Some(o) if o == owner => Ok(()),
+            _ => Err(ElbshipError::SpanTakenOver(format!("span {key} is owned by a newer attempt"))),
+        }
+    }
+
     async fn read(&self, key: &str) -> Result<Option<SpanCheckpoint>, ElbshipError> {
         let out = self
             .client

@@ -115,6 +115,13 @@ impl CheckpointStore for MemoryCheckpoints {
         Ok(())
     }
 
+    async fn confirm(&self, key: &str, owner: &str) -> Result<(), ElbshipError> {
+        match self.lock().spans.get(key) {
+            Some((o, _, _)) if o == owner => Ok(()),
+            _ => Err(taken(key)),
+        }
+    }
+
     async fn read(&self, key: &str) -> Result<Option<SpanCheckpoint>, ElbshipError> {
         Ok(self.span(key))
     }

@@ -14,6 +14,7 @@
 #[cfg(any(test, feature = "test-util"))]
 pub mod contract;
 pub mod dynamo;
+pub mod fence;
 pub mod memory;
 
 use crate::error::ElbshipError;
@@ -91,6 +92,10 @@ pub trait CheckpointStore: Send + Sync {
         ack: Ack,
         progress: &Ledger,
     ) -> impl Future<Output = Result<(), ElbshipError>> + Send;
+
+    /// Succeeds if `owner` still owns span `key`, as a strongly consistent read finds it (`SpanTakenOver`
+    /// otherwise): what an attempt asks before sending a batch it has held a while ([`fence`]).
+    fn confirm(&self, key: &str, owner: &str) -> impl Future<Output = Result<(), ElbshipError>> + Send;
 
     /// The span's checkpoint, if it has one.
     fn read(&self, key: &str) -> impl Future<Output = Result<Option<SpanCheckpoint>, ElbshipError>> + Send;

@@ -28,7 +28,7 @@ pub use groups::{LogGroupClass, NewGroups};
 pub use readback::{ReadBackPolicy, Unknown};
 pub use request::{rejections, Delivered};
 pub use retry::SendPolicy;
-pub use sink::LogSink;
+pub use sink::{LogSink, Sending};
 
 use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};

@@ -7,12 +7,14 @@
 //! While a batch's answers are being lost (a 5xx outage), the sink's other batches wait behind it rather than
 //! each meeting the outage ([`Outage`]): one batch probes, and only its fate needs settling.
 //! A `ResourceNotFoundException` stored nothing: the group and stream are created ([`Groups::create_once`]) and
-//! the batch is sent again at once.
+//! the batch is sent again at once. A sender that may have been taken over confirms it still owns its span
+//! before an attempt ([`crate::checkpoints::fence`]).
 
 use super::groups::{Creation, Groups, NewGroups};
 use super::readback::Unknown;
 use super::request::{events, rejections, Delivered};
 use super::retry::SendPolicy;
+use crate::checkpoints::fence::Fence;
 use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
@@ -24,6 +26,24 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 use tokio::time::Instant;
+
+/// How one batch is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Sending<'a> {
+    /// When to stop trying.
+    pub give_up_at: Instant,
+    /// An earlier attempt may have stored the batch: it is settled by reading its stream back first.
+    pub unknown: Option<Unknown>,
+    /// The span's ownership, confirmed before an attempt when it is stale ([`crate::checkpoints::fence`]).
+    pub fence: Option<&'a Fence>,
+}
+
+impl Sending<'_> {
+    /// A batch no earlier attempt sent, unfenced, until `give_up_at`.
+    pub fn until(give_up_at: Instant) -> Self {
+        Sending { give_up_at, unknown: None, fence: None }
+    }
+}
 
 /// Creations one `put` may make before it takes "not found" as an answer.
 pub const MAX_CREATIONS: u32 = 2;
@@ -96,18 +116,17 @@ impl LogSink {
         self.groups.retention(group).await
     }
 
-    /// Sends one batch, retrying throttling, server errors and lost answers under `policy` until `give_up_at`;
-    /// returns what CloudWatch Logs refused in it, and whether it may be stored twice. `unknown`: an earlier
-    /// attempt may have stored it, so it is settled by reading its stream back first.
+    /// Sends one batch, retrying throttling, server errors and lost answers under `policy` until the deadline;
+    /// returns what CloudWatch Logs refused in it, and whether it may be stored twice.
     pub async fn put(
         &self,
         group: &str,
         stream: &str,
         batch: &Batch,
         policy: SendPolicy,
-        give_up_at: Instant,
-        mut unknown: Option<Unknown>,
+        sending: Sending<'_>,
     ) -> Result<Delivered, ElbshipError> {
+        let Sending { give_up_at, mut unknown, fence } = sending;
         let events = events(batch)?;
         let what = format!("PutLogEvents {group}/{stream}");
         let mut delivered = Delivered { attempts: 0, ..Delivered::default() };
@@ -132,6 +151,9 @@ impl LogSink {
             if left < Duration::from_millis(500) {
                 let attempts = delivered.attempts;
                 return Err(ElbshipError::OutOfTime(format!("{what}: gave up after {attempts} attempts")));
+            }
+            if let Some(fence) = fence {
+                fence.check().await?;
             }
             delivered.attempts += 1;
             let (sent_at, sent_at_ms) = (Instant::now(), epoch_ms());

@@ -89,7 +89,7 @@ async fn server_errors_that_stored_nothing_are_read_back_and_sent_again_uncounte
         .output(|| PutLogEventsOutput::builder().rejected_log_events_info(info(None, Some(1), None)).build())
         .build();
     let empty = stream_holding(|| vec![(1, "another node's line".into())]);
-    let d = sink_with(&[&rule, &empty]).put("g", "s", &batch(4), fast(), later(60), None).await;
+    let d = sink_with(&[&rule, &empty]).put("g", "s", &batch(4), fast(), Sending::until(later(60))).await;
     let d = d.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rule.num_calls(), 3);
     assert_eq!((d.attempts, d.possibly_duplicated, d.read_back), (3, false, true));
@@ -103,7 +103,7 @@ async fn server_errors_that_stored_nothing_are_read_back_and_sent_again_uncounte
 async fn a_lost_answer_whose_batch_was_stored_is_not_sent_again() {
     let rule = mock!(Client::put_log_events).sequence().http_status(500, None).times(1).build();
     let stored = stream_holding(|| events_of(&batch(5)));
-    let d = sink_with(&[&rule, &stored]).put("g", "s", &batch(5), fast(), later(60), None).await;
+    let d = sink_with(&[&rule, &stored]).put("g", "s", &batch(5), fast(), Sending::until(later(60))).await;
     let d = d.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((rule.num_calls(), stored.num_calls()), (1, 1), "found whole at the first read");
     assert_eq!((d.attempts, d.possibly_duplicated, d.read_back), (1, false, true));
@@ -114,7 +114,9 @@ async fn an_earlier_attempts_batch_is_settled_before_anything_is_sent() {
     let rule = mock!(Client::put_log_events).then_output(|| PutLogEventsOutput::builder().build());
     let stored = stream_holding(|| events_of(&batch(3)));
     let unknown = Some(Unknown { since: Instant::now(), sent_at_ms: 0 });
-    let d = sink_with(&[&rule, &stored]).put("g", "s", &batch(3), fast(), later(60), unknown).await;
+    let d = sink_with(&[&rule, &stored])
+        .put("g", "s", &batch(3), fast(), Sending { unknown, ..Sending::until(later(60)) })
+        .await;
     assert_eq!(d.map(|d| (d.attempts, d.read_back)).ok(), Some((0, true)));
     assert_eq!(rule.num_calls(), 0);
 }
@@ -132,7 +134,7 @@ async fn a_read_back_that_fails_leaves_the_batch_counted_as_possibly_duplicated(
         .http_status(400, Some(r#"{"__type":"AccessDeniedException","message":"no"}"#.into()))
         .times(10)
         .build();
-    let d = sink_with(&[&rule, &denied]).put("g", "s", &batch(2), fast(), later(60), None).await;
+    let d = sink_with(&[&rule, &denied]).put("g", "s", &batch(2), fast(), Sending::until(later(60))).await;
     let d = d.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((d.attempts, d.possibly_duplicated), (2, true));
 }
@@ -145,7 +147,8 @@ async fn throttling_is_retried_past_the_sdk_budget_and_is_no_duplicate() {
         .times(12)
         .output(|| PutLogEventsOutput::builder().build())
         .build();
-    let d = sink(&rule).put("g", "s", &batch(1), fast(), later(60), None).await.unwrap_or_else(|e| panic!("{e}"));
+    let d =
+        sink(&rule).put("g", "s", &batch(1), fast(), Sending::until(later(60))).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((rule.num_calls(), d.attempts, d.possibly_duplicated), (13, 13, false));
 }
 
@@ -154,7 +157,7 @@ async fn a_storm_past_the_deadline_is_named_retryable() {
     let rule =
         mock!(Client::put_log_events).sequence().http_status(400, Some(THROTTLED.to_string())).times(1000).build();
     let policy = SendPolicy { max_backoff: Duration::from_secs(2), ..fast() };
-    let e = sink(&rule).put("g", "s", &batch(1), policy, later(20), None).await.err();
+    let e = sink(&rule).put("g", "s", &batch(1), policy, Sending::until(later(20))).await.err();
     assert!(rule.num_calls() > 10, "{} attempts in 20 s of backoff capped at 2 s", rule.num_calls());
     assert_eq!(e.as_ref().map(|e| e.name()), Some("OutOfTime"));
     assert!(e.is_some_and(|e| e.retryable()));
@@ -165,7 +168,7 @@ async fn refusals_are_not_retried() {
     let refused =
         || PutLogEventsError::InvalidParameterException(InvalidParameterException::builder().message("bad").build());
     let rule = mock!(Client::put_log_events).sequence().error(refused).build();
-    let e = sink(&rule).put("g", "s", &batch(1), fast(), later(60), None).await.err();
+    let e = sink(&rule).put("g", "s", &batch(1), fast(), Sending::until(later(60))).await.err();
     assert_eq!(rule.num_calls(), 1);
     assert_eq!(e.as_ref().map(|e| e.name()), Some("LogsRefused"));
     // The chain keeps the service's own answer: elbship's error, its cause, the SDK's error.
@@ -225,7 +228,7 @@ async fn a_missing_group_and_stream_are_created_by_the_first_batch_that_needs_th
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &retention, &stream]),
         new_groups,
     );
-    let d = sink.put("g", "s", &batch(3), fast(), later(10), None).await;
+    let d = sink.put("g", "s", &batch(3), fast(), Sending::until(later(10))).await;
     assert!(d.as_ref().is_ok_and(|d| !d.possibly_duplicated), "{d:?}");
     assert_eq!((put.num_calls(), group.num_calls(), retention.num_calls(), stream.num_calls()), (2, 1, 1, 1));
 }
@@ -250,7 +253,7 @@ async fn creation_calls_throttled_in_a_burst_are_retried_until_they_pass() {
             .retry_config(RetryConfig::disabled())),
         NewGroups::default(),
     );
-    let d = sink.put("g", "s", &batch(2), fast(), later(10), None).await;
+    let d = sink.put("g", "s", &batch(2), fast(), Sending::until(later(10))).await;
     assert!(d.as_ref().is_ok_and(|d| !d.possibly_duplicated), "{d:?}");
     assert_eq!((group.num_calls(), stream.num_calls(), put.num_calls()), (3, 1, 4));
 }
@@ -274,7 +277,7 @@ async fn a_group_that_exists_is_left_as_it_is() {
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &retention, &stream]),
         new_groups,
     );
-    assert!(sink.put("g", "s", &batch(1), fast(), later(10), None).await.is_ok());
+    assert!(sink.put("g", "s", &batch(1), fast(), Sending::until(later(10))).await.is_ok());
     assert_eq!((group.num_calls(), retention.num_calls(), stream.num_calls()), (1, 0, 1));
 }
 
@@ -287,7 +290,7 @@ async fn not_found_after_creating_is_a_refusal_not_a_loop() {
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&put, &group, &stream]),
         NewGroups::default(),
     );
-    let r = sink.put("g", "s", &batch(1), fast(), later(10), None).await;
+    let r = sink.put("g", "s", &batch(1), fast(), Sending::until(later(10))).await;
     assert!(matches!(r, Err(ElbshipError::LogsRefused(_))), "{r:?}");
     assert_eq!(put.num_calls(), 1 + MAX_CREATIONS as usize);
 }
@@ -305,7 +308,7 @@ async fn a_lost_answer_in_a_stream_that_does_not_exist_stored_nothing() {
             ResourceNotFoundException::builder().message("The specified log group does not exist.").build(),
         )
     });
-    let d = sink_with(&[&rule, &missing]).put("g", "s", &batch(2), fast(), later(60), None).await;
+    let d = sink_with(&[&rule, &missing]).put("g", "s", &batch(2), fast(), Sending::until(later(60))).await;
     let d = d.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((d.attempts, d.possibly_duplicated, d.read_back), (2, false, true));
     assert_eq!(missing.num_calls(), 2, "read at once and after the settle time");
