@@ -5,7 +5,8 @@
 //! same batches); one item per span holds its [`SpanCheckpoint`] and its owner. Taking a span over makes the
 //! caller its owner; every later write of the span is conditional on still owning it, so an older attempt that
 //! is still running (a redrive overlapping a worker the failed execution left behind) is fenced out at its next
-//! write and stops sending. Its acknowledgements are still recorded, unconditionally: they are true.
+//! write and stops sending, or sooner ([`fence`]): a batch it held through a storm is sent only after it confirms
+//! it still owns the span. Its acknowledgements are still recorded, unconditionally: they are true.
 //!
 //! Why DynamoDB: a conditional, atomic update per acknowledged batch (a set `ADD`), strongly consistent reads,
 //! and on-demand writes at $0.625 per million write units: about one 1-2 KB write per 1 MiB batch, 0.25% of
