@@ -272,8 +272,10 @@ impl Stack {
     pub async fn last_steps(&self, arn: &str, n: i32) -> Vec<String> {
         let history = self.observer.get_execution_history().execution_arn(arn).reverse_order(true).max_results(n);
         let Ok(page) = history.send().await else { return vec!["(no history)".into()] };
+        // moto returns the whole history whatever `maxResults` says.
         page.events()
             .iter()
+            .take(n as usize)
             .map(|e| {
                 let detail = e
                     .task_scheduled_event_details()
