@@ -11,6 +11,7 @@ use super::{Ack, CheckpointStore, Lease, TakenOver};
 use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -122,6 +123,11 @@ impl DynamoCheckpoints {
 
     fn update(&self, pk: &str) -> UpdateItemFluentBuilder {
         self.client.update_item().table_name(&self.table).key("pk", s(pk))
+    }
+
+    /// A strongly consistent read of one item.
+    fn get(&self, pk: &str) -> GetItemFluentBuilder {
+        self.client.get_item().table_name(&self.table).key("pk", s(pk)).consistent_read(true)
     }
 
     /// Records `ack` without the owner condition (for an attempt that was fenced out).
@@ -286,11 +292,7 @@ impl CheckpointStore for DynamoCheckpoints {
 
     async fn confirm(&self, key: &str, owner: &str) -> Result<(), ElbshipError> {
         let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .consistent_read(true)
+            .get(key)
             .projection_expression("#o")
             .expression_attribute_names("#o", "owner")
             .send()
@@ -303,15 +305,7 @@ impl CheckpointStore for DynamoCheckpoints {
     }
 
     async fn read(&self, key: &str) -> Result<Option<SpanCheckpoint>, ElbshipError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| classify(e, &format!("GetItem {key}")))?;
+        let out = self.get(key).send().await.map_err(|e| classify(e, &format!("GetItem {key}")))?;
         out.item().map(checkpoint_from).transpose()
     }
 }
