@@ -43,6 +43,8 @@ export class ElbshipAlarms extends Construct {
         props.expressStateMachine.metricFailed({ period })],
       ['express-executions-timed-out', 'An Express execution timed out (5 minutes)', props.expressStateMachine.metricTimedOut({ period })],
       ['start-errors', 'The start function failed on an S3 event', props.start.metricErrors({ period })],
+      ['objects-refused', 'An ELB log was written nowhere: its key names an account that is not allowed, or its file name and path disagree',
+        fleetMetric('ObjectsRefused', 'Sum', period)],
       ['dead-letters', 'S3 events that started nothing are waiting in the dead-letter queue',
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period })],
     ];

@@ -52,6 +52,12 @@ export interface ElbshipConfig {
    * manifests and lists (`elbship backfill --inventory`). Default: none (backfills read the S3 listing).
    */
   readonly inventoryBucketName?: string;
+  /**
+   * Other accounts whose load balancers' objects are shipped, separated by commas (elbship's own account's always
+   * are). An object under any other account's `AWSLogs/{account}/`, or whose file name names another account or
+   * Region than its path, is written nowhere and counted (`ObjectsRefused`, alarmed on). Default: none.
+   */
+  readonly allowedAccounts?: string;
   /** `arm64` (default; cheaper) or `x86_64`. */
   readonly architecture?: 'arm64' | 'x86_64';
 }
@@ -70,6 +76,7 @@ const NUMBERS = ['mapConcurrency', 'sendConcurrency', 'targetRetentionDays', 'fu
 const STRINGS = [
   'sourceBucketName', 'keyPrefix', 'logGroupTemplate', 'logStreamTemplate', 'messageMode', 'oldEventPolicy',
   'spanSize', 'logGroupKmsKeyArn', 'alarmEmail', 'architecture', 'logGroupClass', 'expressMaxBytes', 'inventoryBucketName',
+  'allowedAccounts',
 ] as const;
 
 /** Reads `-c elbship:<name>=value` context into a config. */

@@ -45,6 +45,8 @@ export class ElbshipStack extends Stack {
     check(Number.isInteger(sendConcurrency) && sendConcurrency >= 1 && sendConcurrency <= 64, 'sendConcurrency must be 1 to 64');
     check(c.logGroupClass === undefined || ['STANDARD', 'INFREQUENT_ACCESS'].includes(c.logGroupClass), 'logGroupClass must be STANDARD or INFREQUENT_ACCESS');
     check(c.targetRetentionDays === undefined || RETENTION_DAYS.includes(c.targetRetentionDays), `targetRetentionDays must be one of ${RETENTION_DAYS}`);
+    const allowed = (c.allowedAccounts ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+    check(allowed.every((a) => /^[0-9]{12}$/.test(a)), 'allowedAccounts must be 12-digit account ids separated by commas');
     const functionRetention = c.functionLogRetentionDays ?? 30;
     check(RETENTION_DAYS.includes(functionRetention), `functionLogRetentionDays must be one of ${RETENTION_DAYS}`);
     const logTemplate = c.logGroupTemplate ?? DEFAULT_LOG_GROUP_TEMPLATE;
@@ -59,6 +61,8 @@ export class ElbshipStack extends Stack {
       ELBSHIP_STAGING_BUCKET: this.buckets.staging.bucketName,
       ELBSHIP_STAGING_PREFIX: STAGING_PREFIX,
       ELBSHIP_CHECKPOINT_TABLE: this.checkpoints.table.tableName,
+      ELBSHIP_ACCOUNT: this.account,
+      ELBSHIP_ALLOWED_ACCOUNTS: allowed.length > 0 ? allowed.join(',') : undefined,
       ELBSHIP_LOG_GROUP_TEMPLATE: c.logGroupTemplate,
       ELBSHIP_LOG_STREAM_TEMPLATE: c.logStreamTemplate,
       ELBSHIP_MESSAGE_MODE: c.messageMode,

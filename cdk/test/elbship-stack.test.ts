@@ -53,11 +53,11 @@ describe('the elbship stack', () => {
   test('each function gets only the variables it reads, and no default restated', () => {
     const vars = variablesOf(template);
     const names = (fn: string) => Object.keys(vars[fn] ?? {}).sort();
-    expect(names('elbship: S3')).toEqual(['ELBSHIP_EXPRESS_STATE_MACHINE_ARN', 'ELBSHIP_STATE_MACHINE_ARN']);
-    expect(names('elbship: read')).toEqual(['ELBSHIP_CHECKPOINT_TABLE', 'ELBSHIP_STAGING_BUCKET', 'ELBSHIP_STAGING_PREFIX']);
+    expect(names('elbship: S3')).toEqual(['ELBSHIP_ACCOUNT', 'ELBSHIP_EXPRESS_STATE_MACHINE_ARN', 'ELBSHIP_STATE_MACHINE_ARN']);
+    expect(names('elbship: read')).toEqual(['ELBSHIP_ACCOUNT', 'ELBSHIP_CHECKPOINT_TABLE', 'ELBSHIP_STAGING_BUCKET', 'ELBSHIP_STAGING_PREFIX']);
     expect(names('elbship: ship')).toEqual(['ELBSHIP_CHECKPOINT_TABLE']);
     expect(names('elbship: prove')).toEqual(['ELBSHIP_CHECKPOINT_TABLE']);
-    expect(names('elbship: plan,')).toEqual(['ELBSHIP_CHECKPOINT_TABLE', 'ELBSHIP_STAGING_BUCKET', 'ELBSHIP_STAGING_PREFIX', 'ELBSHIP_STATE_MACHINE_ARN']);
+    expect(names('elbship: plan,')).toEqual(['ELBSHIP_ACCOUNT', 'ELBSHIP_CHECKPOINT_TABLE', 'ELBSHIP_STAGING_BUCKET', 'ELBSHIP_STAGING_PREFIX', 'ELBSHIP_STATE_MACHINE_ARN']);
   });
 
   test('an option chosen reaches exactly the functions that read it', () => {
@@ -270,6 +270,7 @@ describe('the elbship stack', () => {
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'Errors', 'ApproximateNumberOfMessagesVisible']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Threshold: 1 });
     }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'elbship', MetricName: 'ObjectsRefused', Statistic: 'Sum', Threshold: 1 });
     template.resourceCountIs('AWS::SNS::Topic', 0);
   });
 
@@ -337,5 +338,16 @@ describe('configuration', () => {
     expect(() => synth({ mapConcurrency: 41 })).toThrow(/mapConcurrency/);
     expect(() => synth({ targetRetentionDays: 2 })).toThrow(/targetRetentionDays/);
     expect(() => synth({ logGroupClass: 'GLACIER' as 'STANDARD' })).toThrow(/logGroupClass/);
+    expect(() => synth({ allowedAccounts: '111122223333,1234' })).toThrow(/allowedAccounts/);
+  });
+
+  test('the functions that decide whose objects are shipped know the account and the allowed ones', () => {
+    const { template } = synth({ allowedAccounts: '111122223333, 444455556666' });
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ ELBSHIP_ALLOWED_ACCOUNTS: '111122223333,444455556666' }) } } });
+    // start, plan and object decide; ship and verify never see the variable.
+    expect(Object.keys(functions).map((id) => id.replace(/^functions/, '').replace(/[A-F0-9]{8}$/, '')).sort()).toEqual(['object', 'plan', 'start']);
+    for (const f of Object.values(functions)) {
+      expect(f.Properties.Environment.Variables.ELBSHIP_ACCOUNT).toEqual('111122223333'); // the stack's account
+    }
   });
 });

@@ -92,6 +92,9 @@ async fn replay(args: &ReplayArgs) -> Result<bool> {
                         existing += 1;
                     }
                     StartOutcome::Skipped { key, reason } => println!("skipped   {key}: {reason}"),
+                    StartOutcome::Refused { key, refusal, reason } => {
+                        println!("refused   {key}: {refusal}: {reason}")
+                    }
                 }
             }
             if let Some(handle) = m.receipt_handle() {

@@ -119,6 +119,7 @@ pub async fn start_and_follow(
                 follow.push((key, execution_arn));
             }
             StartOutcome::Skipped { key, reason } => println!("skipped   {key}: {reason}"),
+            StartOutcome::Refused { key, refusal, reason } => println!("refused   {key}: {refusal}: {reason}"),
         }
     }
     if listed == 0 {

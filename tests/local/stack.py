@@ -216,6 +216,7 @@ def up():
             "AWS_ENDPOINT_URL": endpoint,
             "ELBSHIP_STAGING_BUCKET": STAGING_BUCKET,
             "ELBSHIP_CHECKPOINT_TABLE": CHECKPOINT_TABLE,
+            "ELBSHIP_ACCOUNT": ACCOUNT,
             "ELBSHIP_STATE_MACHINE_ARN": sm_arn,
             "ELBSHIP_EXPRESS_STATE_MACHINE_ARN": express_arn,
             "ELBSHIP_EXPRESS_MAX_BYTES": express_max,

@@ -9,7 +9,8 @@ pub fn report(summary: &Summary, bucket: &str) -> String {
         "{} objects: {} verified (shipped now, or before by their own execution: nothing twice), {} held by another \
          execution, {} on their own Standard executions \
          (elbship status), {} failed\n\
-         skipped: {} left out by the filter, {} older than 14 days (ship them with --policy restamp), {} not ELB logs\n\
+         skipped: {} left out by the filter, {} older than 14 days (ship them with --policy restamp), {} not ELB logs, {} refused \
+         (KeyMismatch: written nowhere)\n\
          lines: {} read, {} delivered, {} rejected (too_old {}, expired {}, too_new {}, blank {}), {} possibly duplicated\n",
         summary.objects,
         summary.verified,
@@ -19,6 +20,7 @@ pub fn report(summary: &Summary, bucket: &str) -> String {
         skipped.filtered,
         skipped.too_old,
         skipped.not_a_log,
+        skipped.refused,
         l.lines_read,
         l.lines_delivered,
         l.rejected.total(),

@@ -1,4 +1,5 @@
-//! The plan function: takes the object an execution was started for, classifies its key, learns the target
+//! The plan function: takes the object an execution was started for, classifies its key (an object elbship may
+//! not write anywhere fails by its refusal's name, `AccountNotAllowed` or `KeyMismatch`), learns the target
 //! group's retention when the file is old enough for it to matter (once per group per warm function), reads the
 //! object once (conditional on its ETag), counting its lines and verifying
 //! gzip integrity, cuts it into spans, stores the gzip index when there is more than one span, and returns a
@@ -56,7 +57,11 @@ pub async fn handle<C: CheckpointStore>(
     now_ms: i64,
 ) -> Result<PlanOutput, ElbshipError> {
     let PlanInput { object, options } = input;
-    let log = match classify_key(&object.key) {
+    let class = classify_key(&object.key);
+    if let Some(Err(refusal)) = deps.config.destinations.of(&class) {
+        return Err(ElbshipError::Refused { bucket: object.bucket, key: object.key, refusal });
+    }
+    let log = match class {
         KeyClass::Log(log) => log,
         KeyClass::TestFile { .. } => {
             return Err(ElbshipError::NotALog {
@@ -65,7 +70,8 @@ pub async fn handle<C: CheckpointStore>(
                 reason: "the ELB test file".into(),
             })
         }
-        KeyClass::NotALog { reason } => {
+        // A mismatch was refused above.
+        KeyClass::NotALog { reason } | KeyClass::Mismatch { reason } => {
             return Err(ElbshipError::NotALog { bucket: object.bucket, key: object.key, reason })
         }
     };

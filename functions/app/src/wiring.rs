@@ -31,6 +31,7 @@ pub fn start(config: &Config, sdk: &SdkConfig) -> Result<StartDeps, ElbshipError
             express: config.express_state_machine_arn.clone(),
             express_max_bytes: config.express_max_bytes,
         },
+        destinations: config.destinations.clone(),
     })
 }
 

@@ -63,7 +63,8 @@ fn deps(m: &Mocks, checkpoints: &MemoryCheckpoints) -> ObjectDeps<MemoryCheckpoi
         mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&m.put, &m.describe]),
         NewGroups::default(),
     );
-    let config = Config::from_lookup(|_| None).unwrap_or_else(|e| panic!("{e}"));
+    let account = |var: &str| (var == "ELBSHIP_ACCOUNT").then(|| "123456789012".to_string());
+    let config = Config::from_lookup(account).unwrap_or_else(|e| panic!("{e}"));
     let send = SendPolicy {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(2),
@@ -121,6 +122,16 @@ async fn an_object_that_cannot_be_finished_here_is_handed_to_the_standard_state_
     let Ok(ObjectOutcome::Escalated { execution_arn, error, .. }) = out else { panic!("{out:?}") };
     assert_eq!((execution_arn.as_str(), error.as_str()), (format!("{SM}:standard").as_str(), "LogsRefused"));
     assert_eq!(m.start.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn an_object_of_an_account_not_allowed_is_written_nowhere_and_fails_by_name_without_a_hand_over() {
+    let m = mocks(accepted());
+    let mut other = input("exec-1");
+    other.input.object.key = KEY.replace("123456789012", "210987654321");
+    let out = handle(other, &deps(&m, &MemoryCheckpoints::default()), &invocation(), NOW).await;
+    assert_eq!(out.err().map(|e| e.name()), Some("AccountNotAllowed"));
+    assert_eq!((m.get.num_calls(), m.put.num_calls(), m.start.num_calls()), (0, 0, 0), "not read, sent or handed over");
 }
 
 mod backfill {

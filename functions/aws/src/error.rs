@@ -3,6 +3,7 @@
 //! delivered: a retry resumes from the span's checkpoint and never sends an acknowledged batch again.
 
 use elbship_core::accounting::verify::VerifyError;
+use elbship_core::orchestration::destination::Refusal;
 use elbship_core::spans::SpanError;
 
 /// What failed beneath a service's error: its text, and the SDK error it came from, kept as the source so the
@@ -56,6 +57,17 @@ pub enum ElbshipError {
         key: String,
         /// Why.
         reason: String,
+    },
+    /// The object is an ELB log elbship may not write anywhere: its account is not allowed, or its file name names
+    /// another account or Region than its path (`AccountNotAllowed`, `KeyMismatch`).
+    #[error("s3://{bucket}/{key} is written nowhere: {refusal}")]
+    Refused {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// Why.
+        refusal: Refusal,
     },
     /// The object no longer has the ETag the event named: it was replaced.
     #[error("s3://{bucket}/{key} changed: its ETag is no longer {etag}; the new version has its own event")]
@@ -158,6 +170,7 @@ impl ElbshipError {
     pub fn name(&self) -> &'static str {
         match self {
             ElbshipError::NotALog { .. } => "NotALog",
+            ElbshipError::Refused { refusal, .. } => refusal.name(),
             ElbshipError::ObjectChanged { .. } => "ObjectChanged",
             ElbshipError::ObjectMissing { .. } => "ObjectMissing",
             ElbshipError::S3Unavailable(_) => "S3Unavailable",
@@ -194,6 +207,7 @@ impl ElbshipError {
             | ElbshipError::CheckpointUnavailable(_)
             | ElbshipError::StepFunctions(_) => true,
             ElbshipError::NotALog { .. }
+            | ElbshipError::Refused { .. }
             | ElbshipError::ObjectChanged { .. }
             | ElbshipError::ObjectMissing { .. }
             | ElbshipError::S3Refused(_)
@@ -254,7 +268,7 @@ pub struct ErrorRow {
 
 /// Every error name, who raises it, whether it is retried and what it means. A test holds every variant of
 /// [`ElbshipError`] to one row, with the retry its [`ElbshipError::retryable`] says.
-pub const CATALOG: [ErrorRow; 17] = [
+pub const CATALOG: [ErrorRow; 18] = [
     ErrorRow {
         names: &["ShipIncomplete", "OutOfTime"],
         origin: Origin::Elbship,
@@ -340,6 +354,15 @@ pub const CATALOG: [ErrorRow; 17] = [
                   variable (named), a span index or span that does not fit its object, a line past the limit",
     },
     ErrorRow {
+        names: &["AccountNotAllowed", "KeyMismatch"],
+        origin: Origin::Elbship,
+        raised_by: "plan, object",
+        retried: false,
+        meaning: "an ELB log written nowhere: its key names an account elbship may not write for, or its file name \
+                  names another account or Region than its path (the start function skips such objects and counts \
+                  them; an execution started for one fails by name)",
+    },
+    ErrorRow {
         names: &["VerificationFailed"],
         origin: Origin::Elbship,
         raised_by: "verify, object",
@@ -412,6 +435,8 @@ mod tests {
         let s = || String::from("x");
         let all = vec![
             ElbshipError::NotALog { bucket: s(), key: s(), reason: s() },
+            ElbshipError::Refused { bucket: s(), key: s(), refusal: Refusal::AccountNotAllowed { account: s() } },
+            ElbshipError::Refused { bucket: s(), key: s(), refusal: Refusal::KeyMismatch(s()) },
             ElbshipError::ObjectChanged { bucket: s(), key: s(), etag: s() },
             ElbshipError::ObjectMissing { bucket: s(), key: s() },
             ElbshipError::S3Unavailable(s().into()),
@@ -444,6 +469,7 @@ mod tests {
         for e in &all {
             match e {
                 ElbshipError::NotALog { .. }
+                | ElbshipError::Refused { .. }
                 | ElbshipError::ObjectChanged { .. }
                 | ElbshipError::ObjectMissing { .. }
                 | ElbshipError::S3Unavailable(_)

@@ -5,6 +5,7 @@ use crate::error::{Cause, ElbshipError};
 use crate::fault::{self, describe};
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use elbship_core::formats::key::{classify_key, KeyClass};
+use elbship_core::orchestration::destination::Refusal;
 use elbship_core::orchestration::job::{ObjectRef, PlanInput, ShipOptions};
 use elbship_core::orchestration::naming::{attempt_name, execution_name};
 use serde::Serialize;
@@ -28,6 +29,15 @@ pub enum StartOutcome {
         /// Its execution.
         execution_arn: String,
     },
+    /// An ELB log written nowhere (`AccountNotAllowed`, `KeyMismatch`): counted, and alarmed on.
+    Refused {
+        /// The object.
+        key: String,
+        /// The refusal's name.
+        refusal: String,
+        /// Why.
+        reason: String,
+    },
     /// Not a log: nothing to ship.
     Skipped {
         /// The object.
@@ -35,6 +45,13 @@ pub enum StartOutcome {
         /// Why.
         reason: String,
     },
+}
+
+impl StartOutcome {
+    /// `key` refused, by name.
+    pub fn refused(key: &str, refusal: &Refusal) -> StartOutcome {
+        StartOutcome::Refused { key: key.to_string(), refusal: refusal.name().to_string(), reason: refusal.to_string() }
+    }
 }
 
 /// One execution as Step Functions describes it.
@@ -129,6 +146,7 @@ pub async fn start_object(
             })
         }
         KeyClass::NotALog { reason } => return Ok(StartOutcome::Skipped { key: object.key.clone(), reason }),
+        KeyClass::Mismatch { reason } => return Ok(StartOutcome::refused(&object.key, &Refusal::KeyMismatch(reason))),
     };
     let name = execution_name(&object.bucket, &object.key, &object.etag, &log);
     start_named(client, state_machine_arn, object, options, &name).await

@@ -1,5 +1,6 @@
 //! Synthetic ELB logs for tests, benchmarks and the demo: realistic ALB lines (about 400-500 bytes, varied
-//! enough that gzip compresses them about 7:1 like real logs), deterministic for a given seed.
+//! enough that gzip compresses them about 7:1 like real logs), NLB (TLS listener) and Classic access lines in the
+//! user guide's layouts, deterministic for a given seed.
 //!
 //! ```
 //! use elbship_core::synth::alb_log;
@@ -44,17 +45,26 @@ const AGENTS: [&str; 4] = [
     "python-requests/2.31.0",
 ];
 
+/// `ts_ms` with microseconds, as ALB and Classic lines have it.
+fn micros(rng: &mut Rng, ts_ms: i64) -> String {
+    format_ms(ts_ms).replace('Z', &format!("{:03}Z", rng.below(1000)))
+}
+
+/// A client's public IPv4 address.
+fn ip(rng: &mut Rng) -> String {
+    format!("{}.{}.{}.{}", 1 + rng.below(223), rng.below(256), rng.below(256), rng.below(256))
+}
+
+/// A client's address and port.
+fn client(rng: &mut Rng) -> String {
+    let ip = ip(rng);
+    format!("{ip}:{}", 1024 + rng.below(60_000))
+}
+
 /// One ALB access log line (no newline) at `ts_ms`.
 pub fn alb_line(rng: &mut Rng, ts_ms: i64) -> String {
-    let time = format_ms(ts_ms).replace('Z', &format!("{:03}Z", rng.below(1000)));
-    let client = format!(
-        "{}.{}.{}.{}:{}",
-        1 + rng.below(223),
-        rng.below(256),
-        rng.below(256),
-        rng.below(256),
-        1024 + rng.below(60_000)
-    );
+    let time = micros(rng, ts_ms);
+    let client = client(rng);
     let target = format!("10.0.{}.{}:80", rng.below(4), rng.below(256));
     let status = [200, 200, 200, 301, 404, 500][rng.below(6) as usize];
     let path = PATHS[rng.below(PATHS.len() as u64) as usize];
@@ -75,27 +85,136 @@ pub fn alb_line(rng: &mut Rng, ts_ms: i64) -> String {
     )
 }
 
+/// One NLB access log line (a TLS listener's connection, no newline) ending at `ts_ms`, its 22 fields as the user
+/// guide's example has them.
+pub fn nlb_line(rng: &mut Rng, ts_ms: i64) -> String {
+    let time = &format_ms(ts_ms / 1000 * 1000)[..19];
+    let client = client(rng);
+    let destination = format!("172.100.{}.{}:443", rng.below(4), rng.below(256));
+    let alpn = ["h2 h2 \"h2\",\"http/1.1\"", "- - -", "http/1.1 http/1.1 \"http/1.1\""][rng.below(3) as usize];
+    format!(
+        "tls 2.0 {time} net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd {client} {destination} {} {} {} {} - \
+         arn:aws:acm:us-east-2:671290407336:certificate/2a108f19-aded-46b0-8493-c63eb1ef4a99 - ECDHE-RSA-AES128-SHA \
+         tlsv12 - my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com {alpn} {time}",
+        1 + rng.below(5_000),
+        rng.below(100),
+        rng.below(20_000),
+        rng.below(200_000),
+    )
+}
+
+/// One Classic access log line (no newline) at `ts_ms`, as the user guide's HTTPS example has it.
+pub fn clb_line(rng: &mut Rng, ts_ms: i64) -> String {
+    let time = micros(rng, ts_ms);
+    let client = client(rng);
+    let status = [200, 200, 200, 301, 404, 503][rng.below(6) as usize];
+    let path = PATHS[rng.below(PATHS.len() as u64) as usize];
+    let agent = AGENTS[rng.below(AGENTS.len() as u64) as usize];
+    format!(
+        "{time} my-loadbalancer {client} 10.0.{}.{}:80 0.{:06} 0.{:06} 0.{:06} {status} {status} 0 {} \
+         \"GET https://www.example.com:443{path} HTTP/1.1\" \"{agent}\" DHE-RSA-AES128-SHA TLSv1.2",
+        rng.below(4),
+        rng.below(256),
+        rng.below(1_000),
+        rng.below(100_000),
+        rng.below(1_000),
+        200 + rng.below(20_000),
+    )
+}
+
+/// One ALB connection log line (no newline) at `ts_ms`, its 12 fields as the user guide documents them.
+pub fn alb_connection_line(rng: &mut Rng, ts_ms: i64) -> String {
+    let time = micros(rng, ts_ms);
+    let client = ip(rng);
+    let verify = ["Success", "Success", "Failed:UnableToGetIssuerCert", "-"][rng.below(4) as usize];
+    format!(
+        "{time} {client} {} 443 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 {}.{:03} \"CN=client.example.com,O=Example\" \
+         NotBefore=2025-09-21T22:43:21Z;NotAfter=2027-09-21T22:43:21Z FEF257D7E9D3CB9A {verify} TID_{:016x}",
+        1024 + rng.below(60_000),
+        rng.below(5),
+        rng.below(1000),
+        rng.next_u64(),
+    )
+}
+
+/// One ALB health check log line (no newline) at `ts_ms`, the 10 fields AWS writes today, with the reason codes
+/// the user guide documents.
+pub fn alb_health_check_line(rng: &mut Rng, ts_ms: i64) -> String {
+    let time = micros(rng, ts_ms);
+    let (status, code, reason) =
+        [("PASS", "200", "-"), ("PASS", "200", "-"), ("FAIL", "502", "TargetError"), ("FAIL", "-", "TimedOut")]
+            [rng.below(4) as usize];
+    format!(
+        "http {time} {}.{:09} 172.31.{}.{}:80 HCLogsTestIPs {status} {code} {reason} \
+         app/my-loadbalancer/50dc6c495c0c9188 10.0.0.{}",
+        rng.below(2),
+        rng.below(1_000_000_000),
+        rng.below(32),
+        rng.below(256),
+        1 + rng.below(254),
+    )
+}
+
+/// The kinds of line this module writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// ALB access log lines ([`alb_line`]).
+    Alb,
+    /// NLB access log lines ([`nlb_line`]).
+    Nlb,
+    /// Classic access log lines ([`clb_line`]).
+    Classic,
+    /// ALB connection log lines ([`alb_connection_line`]).
+    AlbConnection,
+    /// ALB health check log lines ([`alb_health_check_line`]).
+    AlbHealthCheck,
+}
+
+impl Lines {
+    /// One line of this kind at `ts_ms`.
+    pub fn line(self, rng: &mut Rng, ts_ms: i64) -> String {
+        match self {
+            Lines::Alb => alb_line(rng, ts_ms),
+            Lines::Nlb => nlb_line(rng, ts_ms),
+            Lines::Classic => clb_line(rng, ts_ms),
+            Lines::AlbConnection => alb_connection_line(rng, ts_ms),
+            Lines::AlbHealthCheck => alb_health_check_line(rng, ts_ms),
+        }
+    }
+
+    /// At least `min_bytes` of lines of this kind, newline-terminated, starting at `start_ms`, a few ms apart.
+    pub fn log(self, seed: u64, start_ms: i64, min_bytes: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(min_bytes + 1024);
+        // Writing to a Vec cannot fail.
+        let _ = self.write(&mut out, seed, start_ms, min_bytes as u64);
+        out
+    }
+
+    /// Streams at least `min_bytes` of lines of this kind to `w`, as [`Lines::log`] makes them; returns the lines
+    /// written.
+    pub fn write<W: std::io::Write>(self, mut w: W, seed: u64, start_ms: i64, min_bytes: u64) -> std::io::Result<u64> {
+        let mut rng = Rng::new(seed);
+        let (mut written, mut lines, mut ts) = (0u64, 0u64, start_ms);
+        while written < min_bytes {
+            let mut line = self.line(&mut rng, ts);
+            line.push('\n');
+            w.write_all(line.as_bytes())?;
+            written += line.len() as u64;
+            lines += 1;
+            ts += rng.below(5) as i64;
+        }
+        Ok(lines)
+    }
+}
+
 /// At least `min_bytes` of ALB lines, newline-terminated, starting at `start_ms`, a few ms apart.
 pub fn alb_log(seed: u64, start_ms: i64, min_bytes: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(min_bytes + 1024);
-    // Writing to a Vec cannot fail.
-    let _ = write_alb_log(&mut out, seed, start_ms, min_bytes as u64);
-    out
+    Lines::Alb.log(seed, start_ms, min_bytes)
 }
 
 /// Streams at least `min_bytes` of ALB lines to `w`, as [`alb_log`] makes them; returns the lines written.
-pub fn write_alb_log<W: std::io::Write>(mut w: W, seed: u64, start_ms: i64, min_bytes: u64) -> std::io::Result<u64> {
-    let mut rng = Rng::new(seed);
-    let (mut written, mut lines, mut ts) = (0u64, 0u64, start_ms);
-    while written < min_bytes {
-        let mut line = alb_line(&mut rng, ts);
-        line.push('\n');
-        w.write_all(line.as_bytes())?;
-        written += line.len() as u64;
-        lines += 1;
-        ts += rng.below(5) as i64;
-    }
-    Ok(lines)
+pub fn write_alb_log<W: std::io::Write>(w: W, seed: u64, start_ms: i64, min_bytes: u64) -> std::io::Result<u64> {
+    Lines::Alb.write(w, seed, start_ms, min_bytes)
 }
 
 /// An ALB log of every edge case, relative to `now_ms`, and what each line is.
@@ -151,4 +270,37 @@ pub fn numbered_batch(n: usize) -> crate::batching::batch::Batch {
         }
     }
     batcher.finish().unwrap_or_else(|| unreachable!("at least one event was pushed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::fields::Fields;
+    use crate::formats::kind::LogKind;
+    use crate::formats::record::event_time_ms;
+
+    #[test]
+    fn every_line_has_its_kinds_fields_and_time() {
+        for (lines, kind) in
+            [(Lines::Alb, LogKind::AlbAccess), (Lines::Nlb, LogKind::NlbAccess), (Lines::Classic, LogKind::ClbAccess)]
+        {
+            let start = 1_795_741_323_123;
+            let text = String::from_utf8(lines.log(7, start, 20_000)).unwrap_or_default();
+            let mut previous = start - 1000;
+            for line in text.lines() {
+                // The synthetic ALB access lines end before the fields AWS added last (as an archive's older objects
+                // do); health check lines carry the two fields AWS added after the ones the table names.
+                let fields = Fields::new(line).count();
+                match kind {
+                    LogKind::AlbAccess => assert!(fields >= 29, "{kind}: {line}"),
+                    LogKind::AlbHealthCheck => assert_eq!(fields, 10, "{kind}: {line}"),
+                    _ => assert_eq!(fields, kind.spec().fields.len(), "{kind}: {line}"),
+                }
+                let time = event_time_ms(kind, line).unwrap_or_else(|| panic!("{kind}: no time in {line}"));
+                assert!(time >= previous && time >= start / 1000 * 1000, "{kind}: {line}");
+                previous = time;
+            }
+            assert_eq!(lines.log(7, start, 20_000), lines.log(7, start, 20_000), "{kind}: the same seed, the same log");
+        }
+    }
 }

@@ -9,7 +9,7 @@
 use elbship_core::orchestration::job::ShipOptions;
 use elbship_core::synth::alb_log;
 use elbship_e2e::{
-    alb_events, arn_of, clear_faults, duplicated_events, gzip, key, now_ms, router, set_faults, unique, Stack,
+    arn_of, clear_faults, duplicated_events, events, gzip, key, now_ms, router, set_faults, unique, Stack,
 };
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -44,7 +44,7 @@ async fn run(stack: &Stack, name: &str, rules: Value) -> Run {
     assert_eq!(finished.status, "SUCCEEDED", "{:?}", finished.cause);
     let out = finished.output.unwrap_or_default();
     let stored = stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
-    let want = alb_events(&k, &bytes);
+    let want = events(&k, &bytes);
     Run {
         secs,
         get_log_events: n("logs:GetLogEvents"),

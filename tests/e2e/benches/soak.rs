@@ -1,4 +1,4 @@
-//! `make soak`: a simulated day on the local stack (see [`elbship_e2e::soak`]): 20 load balancer nodes of 4 load
+//! `make soak`: a simulated day on the local stack (see [`elbship_e2e::soak`]): 20 load balancer nodes of 5 load
 //! balancers writing an object every 5 minutes (5,760 objects, `ELBSHIP_SOAK_OBJECTS`), one in 40 over the Express
 //! limit, one event in 20 delivered twice, a random fault every 2 s; prints what was verified, lost, stored twice
 //! and counted, and the time; fails unless every line arrived once.
@@ -15,7 +15,7 @@ async fn main() {
     let soak = Soak {
         objects,
         nodes: 20,
-        load_balancers: 4,
+        load_balancers: 5,
         large_every: 40,
         duplicate_every: 20,
         fault_every: Duration::from_secs(2),

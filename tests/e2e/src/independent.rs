@@ -1,5 +1,6 @@
 //! What an object must become, read from the object itself with none of elbship's code: gzip decoded by flate2,
-//! lines split on `\n`, and an ALB line's time read from its second field by the civil calendar. The end-to-end
+//! lines split on `\n`, and a line's time read by the civil calendar from the field the user guide puts it in (an ALB
+//! access or health check line's second, an NLB line's third, a Classic or ALB connection line's first). The end-to-end
 //! tests compare CloudWatch Logs with this, so a parsing or batching bug in the core cannot hide behind an
 //! expectation the same code computed.
 
@@ -20,13 +21,23 @@ pub fn object_lines(key: &str, bytes: &[u8]) -> Vec<String> {
     text.split('\n').filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
 }
 
-/// The events an ALB access log of recent lines becomes in raw mode, sorted: each line once, at its own time.
-pub fn alb_events(key: &str, bytes: &[u8]) -> Vec<Stored> {
+/// The events an access log of recent lines becomes in raw mode, sorted: each line once, at its own time. The kind
+/// is read from the file name as the user guide describes it: Classic objects are plain `.log`, NLB names hold
+/// `net.`, ALB connection logs start `conn_log`, the others (access, health check) keep the time second.
+pub fn events(key: &str, bytes: &[u8]) -> Vec<Stored> {
+    let file = key.rsplit('/').next().unwrap_or_default();
+    let time_field = if file.ends_with(".log") || file.starts_with("conn_log") {
+        0
+    } else if file.contains("_net.") {
+        2
+    } else {
+        1
+    };
     let mut out: Vec<Stored> = object_lines(key, bytes)
         .into_iter()
         .map(|line| {
-            let time = line.split(' ').nth(1).unwrap_or_default();
-            let ms = iso8601_ms(time).unwrap_or_else(|| panic!("no time in the ALB line {line:?}"));
+            let time = line.split(' ').nth(time_field).unwrap_or_default();
+            let ms = iso8601_ms(time).unwrap_or_else(|| panic!("no time in field {time_field} of {line:?} ({file})"));
             (ms, line)
         })
         .collect();
@@ -71,6 +82,15 @@ mod tests {
         let text = b"a 2026-11-27T01:02:03.000Z x\n\nb 2026-11-27T01:02:04.000Z y\n";
         assert_eq!(object_lines("k.log", text).len(), 2);
         assert_eq!(object_lines("k.log.gz", &crate::gzip(text)), object_lines("k.log", text));
-        assert_eq!(alb_events("k.log", text)[1].0 - alb_events("k.log", text)[0].0, 1_000);
+        let alb = events("x_app.lb.1_t.log.gz", &crate::gzip(text));
+        assert_eq!(alb[1].0 - alb[0].0, 1_000);
+    }
+
+    #[test]
+    fn each_kind_has_its_time_where_the_user_guide_says() {
+        let nlb = b"tls 2.0 2026-11-27T01:02:03 net/lb/1 x\n";
+        assert_eq!(events("a_net.lb.1_t.log.gz", &crate::gzip(nlb))[0].0, 1_795_741_323_000);
+        let classic = b"2026-11-27T01:02:03.123456Z lb 1.2.3.4:5 -\n";
+        assert_eq!(events("a_lb_t_10.0.0.1_r.log", classic)[0].0, 1_795_741_323_123);
     }
 }

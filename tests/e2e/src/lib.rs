@@ -15,6 +15,7 @@ use elbship_core::batching::policy::{OldEventPolicy, TimeWindow};
 use elbship_core::formats::key::parse_file_name;
 use elbship_core::formats::kind::{Compression, LogKind};
 use elbship_core::formats::timestamp::format_ms;
+use elbship_core::orchestration::destination::{Destination, Destinations};
 use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
 use elbship_core::spans::{plan_object, span_source};
 use std::convert::Infallible;
@@ -22,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub mod independent;
 pub mod soak;
-pub use independent::{alb_events, object_lines};
+pub use independent::{events, object_lines};
 
 /// An event as CloudWatch Logs holds it.
 pub type Stored = (i64, String);
@@ -44,7 +45,12 @@ pub struct Stack {
     pub state_machine: String,
     /// Where the start function sends objects (the Standard and Express state machines).
     pub routes: elbship_app::start::Routes,
+    /// Whose objects the start function starts: the local stack's account's.
+    pub destinations: Destinations,
 }
+
+/// The account the local stack runs in (moto's), whose load balancers the tests' keys name.
+pub const ACCOUNT: &str = "123456789012";
 
 /// An execution still running when its follower's patience ran out.
 #[derive(Debug, Clone)]
@@ -172,6 +178,10 @@ impl Stack {
                 express_max_bytes: elbship_core::formats::size::parse_size(&need("ELBSHIP_EXPRESS_MAX_BYTES"))
                     .unwrap_or_else(|e| panic!("ELBSHIP_EXPRESS_MAX_BYTES: {e}")),
             },
+            destinations: Destinations {
+                home: Destination { account: ACCOUNT.into(), region: String::new() },
+                ..Destinations::default()
+            },
         }
     }
 
@@ -193,7 +203,12 @@ impl Stack {
     /// Runs the start function's handler on the EventBridge event S3 sends for the object.
     pub async fn start(&self, o: &ObjectRef) -> Vec<StartOutcome> {
         let event = object_created(o);
-        elbship_app::start::handle(&event, &self.sfn, &self.routes).await.unwrap_or_else(|e| panic!("start: {e}"))
+        let deps = elbship_app::start::StartDeps {
+            sfn: self.sfn.clone(),
+            routes: self.routes.clone(),
+            destinations: self.destinations.clone(),
+        };
+        elbship_app::start::handle(&event, &deps).await.unwrap_or_else(|e| panic!("start: {e}"))
     }
 
     /// The ARN of the object's Standard execution, under the name its event gives it.
@@ -369,6 +384,7 @@ pub fn arn_of(outcome: &StartOutcome) -> String {
             execution_arn.clone()
         }
         StartOutcome::Skipped { key, reason } => panic!("{key} was skipped: {reason}"),
+        StartOutcome::Refused { key, reason, .. } => panic!("{key} was refused: {reason}"),
     }
 }
 

@@ -1,18 +1,18 @@
 //! A simulated day on the local stack (`make soak`, and a short one in `make test`): a fleet of load balancer nodes
-//! writing an ALB access log object every 5 minutes, replayed as fast as the stack runs them, each object's event
-//! reaching the start function as EventBridge sends it (asynchronously, some twice), with faults of every kind the
-//! fault suite tests injected at random throughout. Then every log group is read back and compared line by line
-//! with the objects (read without elbship's code), and the report says what was verified, lost, stored twice and
-//! counted possibly duplicated.
+//! writing an object every 5 minutes (one load balancer per kind of log, in turn), replayed as fast as the stack
+//! runs them, each object's event reaching the start function as EventBridge sends it (asynchronously, some
+//! twice), with faults of every kind the fault suite tests injected at random throughout. Then every log group is
+//! read back and compared line by line with the objects (read without elbship's code), and the report says what
+//! was verified, lost, stored twice and counted possibly duplicated.
 //!
 //! Whatever did not start (its start failed every retry) is started by `elbship replay` from the on-failure
 //! queue, and whatever failed is finished with `elbship ship --retry-failed`, as an operator would: both are
 //! counted in the report.
 
-use crate::{alb_events, gzip, invoke_async, key, now_ms, object_created, put_all, router, run_cli, set_faults};
+use crate::{events, gzip, invoke_async, key, now_ms, object_created, put_all, router, run_cli, set_faults};
 use crate::{unique, Stack, Stored, Stuck};
 use elbship_core::orchestration::job::ObjectRef;
-use elbship_core::synth::alb_log;
+use elbship_core::synth::Lines;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,6 +90,16 @@ impl Report {
         }
     }
 }
+
+/// The load balancers of the fleet, in turn, one per kind of log: the kind, the load balancer's type in a log
+/// group's name, and the lines (Classic objects are plain text; the others gzip).
+const LOAD_BALANCERS: [(&str, &str, Lines); 5] = [
+    ("alb_access", "app", Lines::Alb),
+    ("nlb_access", "net", Lines::Nlb),
+    ("clb_access", "classic", Lines::Classic),
+    ("alb_connection", "app", Lines::AlbConnection),
+    ("alb_health_check", "app", Lines::AlbHealthCheck),
+];
 
 /// Kinds of fault [`fault`] draws from.
 const FAULT_KINDS: u64 = 12;
@@ -185,12 +195,15 @@ pub async fn run(stack: Arc<Stack>, soak: Soak) -> Report {
     let mut want: HashMap<String, Vec<Stored>> = HashMap::new();
     for i in 0..soak.objects {
         let (node, nth) = (i % soak.nodes, i / soak.nodes);
-        let lb = format!("{run}-{}", node % soak.load_balancers);
+        let nth_lb = node % soak.load_balancers;
+        let lb = format!("{run}-{nth_lb}");
         let end = now - 10 * 60_000 - (per_node - nth) as i64 * 5 * 60_000 / per_node.max(1) as i64;
-        let size = if i % soak.large_every == soak.large_every - 1 { 3_000_000 } else { 60_000 };
-        let bytes = gzip(&alb_log(i as u64, end - 5 * 60_000, size));
-        let k = key("alb_access", &lb, end, &format!("n{node}i{nth}"));
-        want.entry(format!("/elbship/123456789012/us-east-1/app/{lb}")).or_default().extend(alb_events(&k, &bytes));
+        let size = if i % soak.large_every == soak.large_every - 1 { 4_000_000 } else { 60_000 };
+        let (kind, lb_type, lines) = LOAD_BALANCERS[nth_lb % LOAD_BALANCERS.len()];
+        let text = lines.log(i as u64, end - 5 * 60_000, size);
+        let bytes = if lines == Lines::Classic { text } else { gzip(&text) };
+        let k = key(kind, &lb, end, &format!("n{node}i{nth}"));
+        want.entry(format!("/elbship/123456789012/us-east-1/{lb_type}/{lb}")).or_default().extend(events(&k, &bytes));
         uploads.push((k, bytes));
     }
     report.lines = want.values().map(Vec::len).sum();

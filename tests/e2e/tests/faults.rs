@@ -14,8 +14,8 @@ use elbship_core::orchestration::job::{ObjectRef, ShipOptions};
 use elbship_core::orchestration::naming::object_id;
 use elbship_core::synth::alb_log;
 use elbship_e2e::{
-    alb_events, arn_of, clear_faults, duplicated_events, gzip, invoke_async, key, now_ms, object_created, router,
-    run_cli, set_faults, unique, Finished, Stack, Stored,
+    arn_of, clear_faults, duplicated_events, events, gzip, invoke_async, key, now_ms, object_created, router, run_cli,
+    set_faults, unique, Finished, Stack, Stored,
 };
 use serde_json::{json, Value};
 
@@ -64,7 +64,7 @@ impl Run {
     /// What the object's stream holds, and what it must hold.
     async fn events(&self, group: &str, stream: &str) -> (Vec<Stored>, Vec<Stored>) {
         let stored = self.stack.events(group, stream).await;
-        let want = alb_events(&self.object.key, &self.bytes);
+        let want = events(&self.object.key, &self.bytes);
         (stored, want)
     }
 }
@@ -204,7 +204,7 @@ impl Started {
         let out = f.output.unwrap_or_default();
         let stored =
             self.stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
-        let want = alb_events(&self.object.key, &self.bytes);
+        let want = events(&self.object.key, &self.bytes);
         assert_eq!(duplicated_events(&stored, &want), 0);
         assert_eq!(out["ledger"]["lines_delivered"].as_u64(), Some(want.len() as u64));
     }
@@ -328,7 +328,7 @@ async fn express_under(name: &str, rules: Value) -> (Finished, Shipped) {
     let out = last.output.clone().unwrap_or_default();
     let ledger = out["ledger"].clone();
     let stored = stack.events(out["log_group"].as_str().unwrap_or(""), out["log_stream"].as_str().unwrap_or("")).await;
-    let want = alb_events(&k, &bytes);
+    let want = events(&k, &bytes);
     assert_eq!(ledger["lines_delivered"].as_u64(), Some(want.len() as u64));
     let extra = duplicated_events(&stored, &want);
     assert!(extra <= ledger["possibly_duplicated"].as_u64().unwrap_or(0), "{extra} stored twice, uncounted");
@@ -367,7 +367,7 @@ async fn a_backfill_whose_batches_are_throttled_fails_and_a_redrive_finishes_it_
         let bytes = gzip(&alb_log(100 + i, now - 40 * MINUTE, 20_000));
         let k = key("alb_access", &lb, now - (5 + i as i64 % 20) * MINUTE, &format!("r{i}"));
         stack.put(&k, bytes.clone()).await;
-        want.extend(alb_events(&k, &bytes));
+        want.extend(events(&k, &bytes));
     }
     want.sort();
     // Every call of this backfill's batches after the first is throttled by Lambda, through all of the state

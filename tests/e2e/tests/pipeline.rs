@@ -9,8 +9,7 @@ use elbship_core::formats::kind::Compression;
 use elbship_core::orchestration::job::ShipOptions;
 use elbship_core::synth::{alb_log, edge_case_log};
 use elbship_e2e::{
-    alb_events, arn_of, elbship_cli, expected, gzip, key, now_ms, object_lines, run_cli, unique, Finished, Stack,
-    Stored,
+    arn_of, elbship_cli, events, expected, gzip, key, now_ms, object_lines, run_cli, unique, Finished, Stack, Stored,
 };
 use serde_json::Value;
 
@@ -80,7 +79,7 @@ async fn a_gzip_object_in_many_spans_delivers_every_line_once() {
     let spans = f.output.as_ref().and_then(|o| o["spans"].as_u64()).unwrap_or_default();
     assert!(spans >= 4, "the local stack cuts 1 MiB spans: {spans}");
     let stored = stack.events(&group("app", &lb), &out_str(&f, "log_stream")).await;
-    let want = alb_events(&k, &bytes);
+    let want = events(&k, &bytes);
     assert_eq!(ledger(&f)["lines_read"].as_u64(), Some(text.iter().filter(|&&b| b == b'\n').count() as u64));
     assert_eq!(stored.len(), want.len());
     assert_eq!(stored, want);
@@ -113,7 +112,7 @@ async fn assert_once(stack: &Stack, k: &str, bytes: &[u8], f: &Finished) {
     let stored = stack.events(&out_str(f, "log_group"), &out_str(f, "log_stream")).await;
     let delivered = ledger(f)["lines_delivered"].as_u64().unwrap_or_default();
     assert_eq!(stored.len() as u64, delivered);
-    let want = alb_events(k, bytes);
+    let want = events(k, bytes);
     assert_eq!(stored, want, "every event once");
 }
 
@@ -425,7 +424,7 @@ async fn a_backfill_from_an_s3_inventory_ships_the_objects_it_lists_and_no_other
             unlisted.push(k);
             continue;
         }
-        want.extend(alb_events(&k, &bytes));
+        want.extend(events(&k, &bytes));
         // As S3 Inventory writes a CSV row: every value quoted, the key URL-encoded, the ETag unquoted.
         let encoded: String = k
             .bytes()

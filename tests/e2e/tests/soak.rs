@@ -1,6 +1,6 @@
-//! A short simulated day (`make soak` runs the whole one): 120 objects from 20 nodes of 4 load balancers, 4 of
-//! them over the Express limit, every tenth event delivered twice, a random fault of every kind the fault suite
-//! tests injected every 3 s; every log group compared line by line with the objects.
+//! A short simulated day (`make soak` runs the whole one): 120 objects from 20 nodes of 5 load balancers (one per
+//! kind of log), 4 of them over the Express limit, every tenth event delivered twice, a random fault of every kind
+//! the fault suite tests injected every 3 s; every log group compared line by line with the objects.
 
 use elbship_e2e::soak::{run, Soak};
 use elbship_e2e::Stack;
@@ -13,7 +13,7 @@ async fn a_short_day_of_faults_ends_with_every_line_once() {
     let soak = Soak {
         objects: 120,
         nodes: 20,
-        load_balancers: 4,
+        load_balancers: 5,
         large_every: 30,
         duplicate_every: 10,
         fault_every: Duration::from_secs(3),

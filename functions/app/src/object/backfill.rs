@@ -39,7 +39,7 @@ pub async fn ship_batch<C: CheckpointStore + Clone + 'static>(
 ) -> Result<Summary, ElbshipError> {
     let mut summary = Summary::default();
     for item in &batch.items {
-        let choice = match choose(item, &batch.input, now_ms, express_max_bytes) {
+        let choice = match choose(item, &batch.input, now_ms, express_max_bytes, &deps.plan.config.destinations) {
             // An inventory row without its ETag or size: HEAD it, so its execution name, claim and reads are
             // those of the object's own S3 event (which carries both).
             Choice::Ship(object, _) if object.etag.is_empty() || object.size == 0 => {
@@ -80,6 +80,7 @@ pub async fn ship_batch<C: CheckpointStore + Clone + 'static>(
                         summary.started_standard(&execution_arn);
                     }
                     StartOutcome::Skipped { .. } => summary.skip(Skip::NotALog),
+                    StartOutcome::Refused { .. } => summary.skip(Skip::Refused),
                 }
             }
             Choice::Ship(object, Route::Express) => {

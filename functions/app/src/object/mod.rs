@@ -84,7 +84,7 @@ pub async fn handle<C: CheckpointStore + Clone + 'static>(
             tracing::info!(key = input.input.object.key, holder, "held by another execution: a duplicated event");
             Ok(ObjectOutcome::Duplicate { holder })
         }
-        Err(e @ ElbshipError::NotALog { .. }) => Err(e),
+        Err(e @ (ElbshipError::NotALog { .. } | ElbshipError::Refused { .. })) => Err(e),
         Err(e) => escalate(&input, deps, e).await,
     }
 }
@@ -119,7 +119,9 @@ async fn escalate<C>(
         Ok(StartOutcome::Started { execution_arn, .. } | StartOutcome::AlreadyStarted { execution_arn, .. }) => {
             Ok(ObjectOutcome::Escalated { execution_arn, error: error.name().to_string(), cause: error.to_string() })
         }
-        Ok(StartOutcome::Skipped { reason, .. }) => Err(ElbshipError::BadInput(reason)),
+        Ok(StartOutcome::Skipped { reason, .. } | StartOutcome::Refused { reason, .. }) => {
+            Err(ElbshipError::BadInput(reason))
+        }
         Err(start) => {
             // The hand-over's own error, not the object's: a throttled StartExecution is StepFunctionsUnavailable,
             // which the calling Task retries (the retry resumes the object from its checkpoints).

@@ -8,6 +8,7 @@ use crate::logs::NewGroups;
 use elbship_core::batching::event_builder::MessageMode;
 use elbship_core::batching::policy::OldEventPolicy;
 use elbship_core::formats::size::parse_size;
+use elbship_core::orchestration::destination::{DestinationMode, Destinations, Home};
 use elbship_core::orchestration::naming::Template;
 use std::str::FromStr;
 pub use variables::{default_of, variable, Function, SetBy, Variable, VARIABLES};
@@ -55,6 +56,8 @@ pub struct Config {
     pub checkpoint_table: Option<String>,
     /// How long a batch whose answer was lost must stay unreadable before it is sent again.
     pub readback_settle: std::time::Duration,
+    /// Where each object's lines go, and whose objects are shipped at all.
+    pub destinations: Destinations,
 }
 
 fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
@@ -134,6 +137,11 @@ impl Config {
             express_max_bytes: size("ELBSHIP_EXPRESS_MAX_BYTES")?,
             checkpoint_table: get("ELBSHIP_CHECKPOINT_TABLE"),
             readback_settle: std::time::Duration::from_secs(settle),
+            destinations: Destinations {
+                home: Home { account: get("ELBSHIP_ACCOUNT").unwrap_or_default(), region: String::new() },
+                mode: DestinationMode::Central,
+                allowed: parsed(&get, "ELBSHIP_ALLOWED_ACCOUNTS")?,
+            },
         })
     }
 
@@ -190,6 +198,7 @@ mod tests {
             ("ELBSHIP_LOG_GROUP_TEMPLATE", "{bogus}"),
             ("ELBSHIP_LOG_GROUP_CLASS", "GLACIER"),
             ("ELBSHIP_READBACK_SETTLE_SECONDS", "0"),
+            ("ELBSHIP_ALLOWED_ACCOUNTS", "123"),
         ] {
             let e = cfg(&[(var, value)]).err().map(|e| (e.name(), e.to_string()));
             assert!(matches!(&e, Some(("ConfigInvalid", m)) if m.contains(var)), "{var}: {e:?}");

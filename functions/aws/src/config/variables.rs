@@ -59,10 +59,11 @@ pub struct Variable {
 use Function::{Object, Plan, Ship, Start, Verify};
 
 const PLANNING: &[Function] = &[Plan, Object];
+const ADMITTING: &[Function] = &[Start, Plan, Object];
 const CREATING_GROUPS: &[Function] = &[Plan, Ship, Object];
 
 /// Every variable, in the order the docs list them.
-pub const VARIABLES: [Variable; 17] = [
+pub const VARIABLES: [Variable; 19] = [
     Variable {
         name: "ELBSHIP_LOG_GROUP_TEMPLATE",
         default: Some("/elbship/{account}/{region}/{lb_type}/{lb_name}"),
@@ -177,6 +178,22 @@ pub const VARIABLES: [Variable; 17] = [
         default: Some("4MiB"),
         meaning: "objects up to this size, as their event gives it, take the Express route (`0` turns it off)",
         read_by: &[Start, Object],
+        set_by: SetBy::Operator,
+    },
+    Variable {
+        name: "ELBSHIP_ACCOUNT",
+        default: None,
+        meaning: "the account elbship runs in, whose load balancers' objects are always shipped",
+        read_by: ADMITTING,
+        set_by: SetBy::Wiring,
+    },
+    Variable {
+        name: "ELBSHIP_ALLOWED_ACCOUNTS",
+        default: None,
+        meaning: "other accounts whose load balancers' objects are shipped, separated by commas; an object under \
+                  any other account's `AWSLogs/{account}/`, or whose file name names another account or Region than \
+                  its path, is written nowhere and counted (`AccountNotAllowed`, `KeyMismatch`)",
+        read_by: ADMITTING,
         set_by: SetBy::Operator,
     },
     Variable {

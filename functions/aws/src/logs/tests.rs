@@ -163,6 +163,32 @@ async fn a_storm_past_the_deadline_is_named_retryable() {
     assert!(e.is_some_and(|e| e.retryable()));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_batch_held_through_a_storm_is_not_sent_once_its_span_was_taken_over() {
+    use crate::checkpoints::{fence::Fence, memory::MemoryCheckpoints, CheckpointStore};
+    let rule =
+        mock!(Client::put_log_events).sequence().http_status(400, Some(THROTTLED.to_string())).times(1000).build();
+    let store = MemoryCheckpoints::default();
+    store.take_over("span", "old", "g", 0).await.unwrap_or_else(|e| panic!("{e}"));
+    let fence = Fence::new(store.clone(), "span".into(), "old".into(), Instant::now(), Duration::from_secs(30));
+    // A newer attempt takes the span over while this one is still sending.
+    store.take_over("span", "new", "g", 0).await.unwrap_or_else(|e| panic!("{e}"));
+    let policy = SendPolicy { max_backoff: Duration::from_secs(2), ..fast() };
+    let sending = Sending { fence: Some(&fence), ..Sending::until(later(600)) };
+    let started = Instant::now();
+    let e = sink(&rule).put("g", "s", &batch(1), policy, sending).await.err();
+    assert_eq!(e.as_ref().map(|e| e.name()), Some("SpanTakenOver"), "stopped by the fence, not by the deadline");
+    let stopped = started.elapsed();
+    assert!(
+        stopped > Duration::from_secs(30) && stopped < Duration::from_secs(33),
+        "at its first stale check: {stopped:?}"
+    );
+    assert!(rule.num_calls() > 10, "the storm was retried while the hold was fresh: {} attempts", rule.num_calls());
+    let calls = rule.num_calls();
+    tokio::time::advance(Duration::from_secs(60)).await;
+    assert_eq!(rule.num_calls(), calls, "and nothing was sent after it stopped");
+}
+
 #[tokio::test]
 async fn refusals_are_not_retried() {
     let refused =

@@ -1,6 +1,7 @@
 //! CloudWatch metrics as embedded metric format (EMF) documents: one JSON line a function prints, which CloudWatch
 //! Logs turns into metrics with no API call of elbship's. One document per object, when it is verified (lines,
-//! bytes, rejects by reason, adjustments, possible duplicates, freshness) or fails.
+//! bytes, rejects by reason, adjustments, possible duplicates, freshness), fails, or is refused (written nowhere:
+//! [`crate::orchestration::destination::Refusal`]).
 //!
 //! Dimensions are bounded: `Account`, `Region`, `LoadBalancer` (the name ELB gives it), `Kind` (a row of the table of
 //! kinds), each from the object's key; every metric is also published with no dimension, for the fleet-wide
@@ -25,9 +26,10 @@ pub const NAMESPACE: &str = "elbship";
 pub const DIMENSIONS: [&str; 4] = ["Account", "Region", "LoadBalancer", "Kind"];
 
 /// Every metric elbship publishes, with its unit, in the order of the documents.
-pub const METRICS: [(&str, &str); 17] = [
+pub const METRICS: [(&str, &str); 18] = [
     ("ObjectsVerified", "Count"),
     ("ObjectsFailed", "Count"),
+    ("ObjectsRefused", "Count"),
     ("LinesRead", "Count"),
     ("LinesDelivered", "Count"),
     ("BytesDelivered", "Bytes"),
@@ -96,11 +98,23 @@ pub fn object_verified(v: &Verified, log: &LogObject, now_ms: i64) -> Value {
 
 /// The document of an object that failed with `error`.
 pub fn object_failed(account: &str, region: &str, lb_name: &str, kind: &str, error: &str, now_ms: i64) -> Value {
-    let mut doc = document([account, region, lb_name, kind], now_ms, &[("ObjectsFailed", json!(1))]);
+    one_object(("ObjectsFailed", "Error", error), [account, region, lb_name, kind], now_ms)
+}
+
+/// A document counting one object under `metric`, with `why` in the field `label`.
+fn one_object((metric, label, why): (&str, &str, &str), dimensions: [&str; 4], now_ms: i64) -> Value {
+    let mut doc = document(dimensions, now_ms, &[(metric, json!(1))]);
     if let Value::Object(m) = &mut doc {
-        m.insert("Error".into(), json!(error));
+        m.insert(label.into(), json!(why));
     }
     doc
+}
+
+/// The document of an object written nowhere, refused by name (`AccountNotAllowed`, `KeyMismatch`). Its
+/// dimensions are what the key claims: an account the key names that elbship may not write for is still the
+/// account an operator looks for.
+pub fn object_refused(account: &str, region: &str, lb_name: &str, kind: &str, refusal: &str, now_ms: i64) -> Value {
+    one_object(("ObjectsRefused", "Refusal", refusal), [account, region, lb_name, kind], now_ms)
 }
 
 #[cfg(test)]
@@ -132,7 +146,7 @@ mod tests {
         let expected = json!({
             "_aws": {"Timestamp": end + 95_500, "CloudWatchMetrics": [{"Namespace": "elbship",
                 "Dimensions": [["Account", "Region", "LoadBalancer", "Kind"], []],
-                "Metrics": METRICS.iter().filter(|(n, _)| *n != "ObjectsFailed")
+                "Metrics": METRICS.iter().filter(|(n, _)| !["ObjectsFailed", "ObjectsRefused"].contains(n))
                     .map(|(n, u)| json!({"Name": n, "Unit": u})).collect::<Vec<_>>()}]},
             "Account": "123456789012", "Region": "us-east-2", "LoadBalancer": "my-lb", "Kind": "alb_access",
             "ObjectsVerified": 1, "LinesRead": 10, "LinesDelivered": 8, "BytesDelivered": 900, "LinesRejected": 2,
@@ -152,6 +166,15 @@ mod tests {
         assert_eq!(
             (doc["ObjectsFailed"].clone(), doc["Error"].clone(), doc["Kind"].clone()),
             (json!(1), json!("NotGzip"), json!("clb_access"))
+        );
+        let doc = object_refused("210987654321", "us-east-2", "my-lb", "alb_access", "AccountNotAllowed", 5);
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Metrics"],
+            json!([{"Name": "ObjectsRefused", "Unit": "Count"}])
+        );
+        assert_eq!(
+            (doc["Refusal"].clone(), doc["Account"].clone()),
+            (json!("AccountNotAllowed"), json!("210987654321"))
         );
     }
 }

@@ -17,6 +17,7 @@
 
 use crate::formats::kind::{Compression, LogKind, KINDS};
 use crate::formats::timestamp::{epoch_ms, parse_compact_ms};
+use crate::orchestration::destination::is_account;
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -43,6 +44,12 @@ pub enum KeyClass {
     TestFile {
         /// The account from the key.
         account: String,
+    },
+    /// An ELB log's key whose file name names another account or Region than the path it lies under: a copy or
+    /// a forgery, written nowhere ([`Refusal::KeyMismatch`](crate::orchestration::destination::Refusal)).
+    Mismatch {
+        /// What disagrees.
+        reason: String,
     },
     /// Anything else; skipped.
     NotALog {
@@ -76,10 +83,6 @@ pub fn classify_notification_key(key: &str) -> KeyClass {
 
 fn not_a_log(reason: impl Into<String>) -> KeyClass {
     KeyClass::NotALog { reason: reason.into() }
-}
-
-fn is_account(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_region(s: &str) -> bool {
@@ -116,10 +119,12 @@ fn classify_plain_key(key: &str) -> KeyClass {
                 return not_a_log(format!("{yyyy}/{mm}/{dd} is not a delivery date"));
             }
             match parse_file_name(file) {
-                Ok(name) if name.account != *account || name.region != *region => not_a_log(format!(
-                    "file name's account/region {}/{} differ from the path's {account}/{region}",
-                    name.account, name.region
-                )),
+                Ok(name) if name.account != *account || name.region != *region => KeyClass::Mismatch {
+                    reason: format!(
+                        "the file name's account/Region {}/{} differ from the path's {account}/{region}",
+                        name.account, name.region
+                    ),
+                },
                 Ok(file) => KeyClass::Log(Box::new(LogObject {
                     file,
                     prefix: prefix.to_string(),
@@ -261,6 +266,19 @@ mod tests {
     }
 
     #[test]
+    fn a_file_name_that_disagrees_with_its_path_is_a_mismatch_not_a_log_of_either() {
+        let other_account = ALB.replacen("AWSLogs/123456789012/", "AWSLogs/210987654321/", 1);
+        let other_region = CLB.replacen("/us-west-2/2014", "/eu-west-1/2014", 1);
+        let other_file_region = ALB.replace("us-east-2_app", "eu-west-1_app");
+        for key in [other_account, other_region, other_file_region] {
+            match classify_key(&key) {
+                KeyClass::Mismatch { reason } => assert!(reason.contains("differ from the path"), "{reason}"),
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn health_check_logs() {
         let key =
             ALB.replace("/123456789012_elasticloadbalancing", "/health_check_log_123456789012_elasticloadbalancing");
@@ -352,7 +370,6 @@ mod tests {
             "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2022/13/01/f.log.gz",
             &ALB.replace(".log.gz", ".txt"),
             &ALB.replace("_app.", "_xyz."),
-            &ALB.replace("us-east-2_app", "eu-west-1_app"),
             &ALB.replace("20220215T2340Z", "2022-02-15"),
             &CLB.replace(".log", ".log.gz"),
             &format!("notAWSLogs/{}", &ALB[8..]),

@@ -17,6 +17,7 @@ use crate::accounting::ledger::Ledger;
 use crate::batching::limits::MAX_EVENT_AGE_MS;
 use crate::batching::policy::OldEventPolicy;
 use crate::formats::key::{classify_key, KeyClass};
+use crate::orchestration::destination::Destinations;
 use crate::orchestration::job::{ObjectRef, ShipOptions};
 use crate::orchestration::route::{route, ObjectOutcome, Route};
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,9 @@ pub enum Skip {
     Filtered,
     /// Its file ended more than 14 days ago and the policy is not `restamp`.
     TooOld,
+    /// An ELB log written nowhere: its account is not allowed, or its file name and path disagree
+    /// (`AccountNotAllowed`, `KeyMismatch`).
+    Refused,
 }
 
 /// What a backfill does with one listed object.
@@ -120,15 +124,26 @@ pub enum Choice {
     Skip(Skip),
 }
 
-/// Decides, from the key and size alone, what the backfill does with a listed object at `now_ms`.
-pub fn choose(item: &ListedObject, input: &BatchInput, now_ms: i64, express_max_bytes: u64) -> Choice {
+/// Decides, from the key and size alone, what the backfill does with a listed object at `now_ms`, in a deployment
+/// whose objects are admitted by `destinations`.
+pub fn choose(
+    item: &ListedObject,
+    input: &BatchInput,
+    now_ms: i64,
+    express_max_bytes: u64,
+    destinations: &Destinations,
+) -> Choice {
     let Some(key) = item.decoded_key() else {
         return Choice::Skip(Skip::NotALog);
     };
     if !key.starts_with(&input.prefix) || item.bucket.as_ref().is_some_and(|b| *b != input.bucket) {
         return Choice::Skip(Skip::Filtered);
     }
-    let KeyClass::Log(log) = classify_key(&key) else {
+    let class = classify_key(&key);
+    if let Some(Err(_)) = destinations.of(&class) {
+        return Choice::Skip(Skip::Refused);
+    }
+    let KeyClass::Log(log) = class else {
         return Choice::Skip(Skip::NotALog);
     };
     if !input.filter.takes(&log) {
@@ -156,6 +171,9 @@ pub struct Skipped {
     pub filtered: u64,
     /// Older than 14 days without `--policy restamp`.
     pub too_old: u64,
+    /// ELB logs written nowhere (`AccountNotAllowed`, `KeyMismatch`).
+    #[serde(default)]
+    pub refused: u64,
 }
 
 /// An object the backfill could not verify.
@@ -207,6 +225,7 @@ impl Summary {
             Skip::NotALog => self.skipped.not_a_log += 1,
             Skip::Filtered => self.skipped.filtered += 1,
             Skip::TooOld => self.skipped.too_old += 1,
+            Skip::Refused => self.skipped.refused += 1,
         }
     }
 
@@ -286,6 +305,7 @@ mod tests {
     use super::*;
     use crate::accounting::verify::Verified;
     use crate::formats::timestamp::parse_compact_ms;
+    use crate::orchestration::destination::Home;
     use proptest::prelude::*;
 
     const NOW: &str = "20261127T1200Z";
@@ -315,6 +335,14 @@ mod tests {
         parse_compact_ms(NOW).unwrap_or_default()
     }
 
+    /// A deployment in the account the listed keys name.
+    fn here() -> Destinations {
+        Destinations {
+            home: Home { account: "111111111111".into(), region: "us-east-1".into() },
+            ..Destinations::default()
+        }
+    }
+
     #[test]
     fn the_batch_is_read_as_the_item_batcher_writes_it() {
         let v = serde_json::json!({
@@ -332,17 +360,20 @@ mod tests {
         let f = Filter { load_balancer: Some("web".into()), ..Filter::default() };
         let i = input(f, None);
         let small = item("web", "20261127T1100Z", 1000);
-        let Choice::Ship(object, Route::Express) = choose(&small, &i, now(), 4 << 20) else { panic!("small") };
+        let Choice::Ship(object, Route::Express) = choose(&small, &i, now(), 4 << 20, &here()) else { panic!("small") };
         assert_eq!((object.bucket.as_str(), object.etag.as_str(), object.size), ("logs", "\"e\"", 1000));
         let large = item("web", "20261127T1100Z", 5 << 20);
-        assert!(matches!(choose(&large, &i, now(), 4 << 20), Choice::Ship(_, Route::Standard)));
-        assert_eq!(choose(&item("api", "20261127T1100Z", 1), &i, now(), 4 << 20), Choice::Skip(Skip::Filtered));
+        assert!(matches!(choose(&large, &i, now(), 4 << 20, &here()), Choice::Ship(_, Route::Standard)));
+        assert_eq!(
+            choose(&item("api", "20261127T1100Z", 1), &i, now(), 4 << 20, &here()),
+            Choice::Skip(Skip::Filtered)
+        );
         let not_log = ListedObject { bucket: None, key: "index.html".into(), size: 1, etag: String::new() };
-        assert_eq!(choose(&not_log, &i, now(), 4 << 20), Choice::Skip(Skip::NotALog));
+        assert_eq!(choose(&not_log, &i, now(), 4 << 20, &here()), Choice::Skip(Skip::NotALog));
         let old = item("web", "20261101T1100Z", 1000);
-        assert_eq!(choose(&old, &i, now(), 4 << 20), Choice::Skip(Skip::TooOld));
+        assert_eq!(choose(&old, &i, now(), 4 << 20, &here()), Choice::Skip(Skip::TooOld));
         let restamp = input(Filter::default(), Some(OldEventPolicy::Restamp));
-        assert!(matches!(choose(&old, &restamp, now(), 4 << 20), Choice::Ship(_, Route::Express)));
+        assert!(matches!(choose(&old, &restamp, now(), 4 << 20, &here()), Choice::Ship(_, Route::Express)));
     }
 
     #[test]
@@ -353,13 +384,15 @@ mod tests {
         let row: ListedObject = serde_json::from_value(row).unwrap_or_else(|e| panic!("{e}"));
         let mut i = input(Filter::default(), None);
         i.prefix = "AWSLogs/".into();
-        let Choice::Ship(object, Route::Express) = choose(&row, &i, now(), 4 << 20) else { panic!("an inventory row") };
+        let Choice::Ship(object, Route::Express) = choose(&row, &i, now(), 4 << 20, &here()) else {
+            panic!("an inventory row")
+        };
         assert_eq!((object.key.as_str(), object.size, object.etag.as_str()), (listed.key.as_str(), 2048, "\"abc\""));
         i.prefix = "elsewhere/".into();
-        assert_eq!(choose(&row, &i, now(), 4 << 20), Choice::Skip(Skip::Filtered), "outside the prefix");
+        assert_eq!(choose(&row, &i, now(), 4 << 20, &here()), Choice::Skip(Skip::Filtered), "outside the prefix");
         let other = ListedObject { bucket: Some("other".into()), ..row.clone() };
         i.prefix = String::new();
-        assert_eq!(choose(&other, &i, now(), 4 << 20), Choice::Skip(Skip::Filtered), "another bucket's row");
+        assert_eq!(choose(&other, &i, now(), 4 << 20, &here()), Choice::Skip(Skip::Filtered), "another bucket's row");
         let bad = serde_json::json!({"Bucket": "logs", "Key": "k", "Size": "big"});
         assert!(serde_json::from_value::<ListedObject>(bad).is_err(), "a size that is not a number is refused");
     }
