@@ -302,10 +302,24 @@ def down(quiet=False):
             print("no local stack is running", file=sys.stderr)
         return
     pids = json.loads(path.read_text()).get("pids", {})
-    restarted = STATE / "lambda.pid"  # cargo lambda watch as the router last restarted it
+    # The router first, so that it restarts nothing while the stack goes down; then cargo lambda watch as the
+    # router last restarted it.
+    if "router" in pids:
+        stop_all({"router": pids.pop("router")})
+    restarted = STATE / "lambda.pid"
     if restarted.exists():
         pids["lambda"] = int(restarted.read_text())
         restarted.unlink()
+    stop_all(pids)
+    stray_functions()
+    path.unlink()
+    (STATE / "env").unlink(missing_ok=True)
+    if not quiet:
+        print("local stack stopped", file=sys.stderr)
+
+
+def stop_all(pids):
+    """SIGTERM to each process group, in reverse order of start; SIGKILL to those still there after 10 s."""
     for name, pid in reversed(list(pids.items())):
         try:
             os.killpg(pid, signal.SIGTERM)
@@ -324,11 +338,6 @@ def down(quiet=False):
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-    stray_functions()
-    path.unlink()
-    (STATE / "env").unlink(missing_ok=True)
-    if not quiet:
-        print("local stack stopped", file=sys.stderr)
 
 
 def stray_functions():

@@ -1,7 +1,7 @@
 //! `make soak`: a simulated day on the local stack (see [`elbship_e2e::soak`]): 20 load balancer nodes of 5 load
 //! balancers writing an object every 5 minutes (5,760 objects, `ELBSHIP_SOAK_OBJECTS`), one in 40 over the Express
-//! limit, one event in 20 delivered twice, a random fault every 2 s; prints what was verified, lost, stored twice
-//! and counted, and the time; fails unless every line arrived once.
+//! limit, one event in 20 delivered twice, a random fault every 2 s (a kill at most every 2 minutes); prints what
+//! was verified, lost, stored twice and counted, and the time; fails unless every line arrived once.
 
 use elbship_e2e::soak::{run, Soak};
 use elbship_e2e::Stack;
@@ -19,6 +19,7 @@ async fn main() {
         large_every: 40,
         duplicate_every: 20,
         fault_every: Duration::from_secs(2),
+        kill_every: Duration::from_secs(120),
         in_flight: 16,
         patience: Duration::from_secs(patience),
     };

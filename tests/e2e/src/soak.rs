@@ -34,6 +34,10 @@ pub struct Soak {
     pub duplicate_every: usize,
     /// A new fault is injected this often.
     pub fault_every: Duration,
+    /// At least this long between two kills: locally a kill takes every function instance down with
+    /// `cargo lambda watch`, and an invoke failing within 30 s after one is taken as killed, so kills drawn as often
+    /// as the other faults would keep the whole stack down (on AWS a crash takes one instance).
+    pub kill_every: Duration,
     /// Starts in flight at once.
     pub in_flight: usize,
     /// How long one execution may run before the soak calls it stuck.
@@ -103,6 +107,9 @@ const LOAD_BALANCERS: [(&str, &str, Lines); 5] = [
 
 /// Kinds of fault [`fault`] draws from.
 const FAULT_KINDS: u64 = 12;
+
+/// The kill, the last of them.
+const KILL: u64 = FAULT_KINDS - 1;
 
 /// The faults drawn from, as router rules: what the fault suite tests one at a time.
 fn fault(pick: u64) -> Value {
@@ -216,10 +223,16 @@ pub async fn run(stack: Arc<Stack>, soak: Soak) -> Report {
         tokio::spawn(async move {
             // Every kind once, in turn, then at random.
             let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
-            let mut k = 0u64;
+            let (mut k, mut last_kill) = (0u64, None::<Instant>);
             while injecting.load(Ordering::SeqCst) {
-                let pick = if k < FAULT_KINDS { k } else { draw.next() };
+                let mut pick = if k < FAULT_KINDS { k } else { draw.next() };
                 k += 1;
+                if pick % FAULT_KINDS == KILL {
+                    match last_kill {
+                        Some(at) if at.elapsed() < soak.kill_every => pick = draw.next() % KILL,
+                        _ => last_kill = Some(Instant::now()),
+                    }
+                }
                 set_faults(json!([fault(pick)]));
                 tokio::time::sleep(soak.fault_every).await;
             }

@@ -177,6 +177,40 @@ async fn the_test_file_and_other_keys_start_nothing() {
 }
 
 #[tokio::test]
+async fn objects_of_an_account_not_allowed_or_with_a_mismatched_key_land_nowhere_and_are_counted() {
+    let stack = Stack::connect().await;
+    let now = now_ms();
+    let lb = unique("refused");
+    let bytes = gzip(&alb_log(31, now - 10 * MINUTE, 20_000));
+    let allowed = key("alb_access", &lb, now - 5 * MINUTE, "ok");
+    // Another account's load balancer, consistently named; and this account's path holding another's file name.
+    let other = allowed.replace("123456789012", "210987654321");
+    let copied = allowed.replacen("AWSLogs/123456789012/", "AWSLogs/210987654321/", 1).replace("_ok.", "_copy.");
+    for (k, refusal) in [(&other, "AccountNotAllowed"), (&copied, "KeyMismatch")] {
+        let o = stack.put(k, bytes.clone()).await;
+        let started = stack.start(&o).await;
+        assert!(
+            matches!(&started[..], [StartOutcome::Refused { refusal: r, .. }] if r == refusal),
+            "the start function refuses {k}: {started:?}"
+        );
+        // Started anyway (`elbship ship` does not know the deployment's accounts): the plan function refuses it.
+        match stack.start_with(&o, ShipOptions::default()).await {
+            StartOutcome::Refused { refusal: r, .. } => assert_eq!(r, "KeyMismatch", "refused before starting"),
+            started => {
+                let f = stack.wait(&arn_of(&started)).await;
+                assert_eq!((f.status.as_str(), f.error.as_deref()), ("FAILED", Some(refusal)), "{:?}", f.cause);
+            }
+        }
+    }
+    for account in ["123456789012", "210987654321"] {
+        let g = format!("/elbship/{account}/us-east-1/app/{lb}");
+        assert!(stack.group_events(&g).await.is_empty(), "nothing of {lb} in {g}");
+    }
+    // The allowed object beside them ships.
+    assert_eq!(ledger(&ship(&stack, &allowed, bytes.clone()).await)["lines_delivered"], events(&allowed, &bytes).len());
+}
+
+#[tokio::test]
 async fn old_events_rejected_or_restamped() {
     let stack = Stack::connect().await;
     let now = now_ms();
