@@ -1,10 +1,9 @@
-/** The S3 side: the source bucket (existing, or new and writable by Elastic Load Balancing) and the staging bucket. */
+/** The S3 side: the source bucket (existing, or new and writable by every allowed account's load balancers) and the staging bucket. */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccountPrincipal, Effect, IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { checkPolicySize, deliveryStatements } from './delivery-policy';
 import { defaultOf } from './environment';
 
 /** What a grant is given to: a function (its role). */
@@ -17,6 +16,10 @@ export interface LogBucketsProps {
   readonly sourceBucketName?: string;
   /** The key prefix ELB writes under (`''` for none); the ELB write permission covers `{prefix}AWSLogs/{account}/*`. */
   readonly keyPrefix: string;
+  /** The accounts whose load balancers may write to a new bucket, elbship's own first. */
+  readonly accounts: string[];
+  /** The Organization's id, to bind NLB's log delivery by organization (see `deliveryStatements`). */
+  readonly organizationId?: string;
 }
 
 export class LogBuckets extends Construct {
@@ -50,50 +53,9 @@ export class LogBuckets extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const stack = Stack.of(this);
-    const logs = bucket.arnForObjects(`${props.keyPrefix}AWSLogs/${stack.account}/*`);
-    // Regions since August 2022 deliver as the log delivery service; older Regions as a regional ELB account.
-    bucket.addToResourcePolicy(new PolicyStatement({
-      sid: 'ElbLogDelivery',
-      effect: Effect.ALLOW,
-      principals: [new ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [logs],
-    }));
-    // NLB access logs are delivered by the log delivery service (NLB user guide, "Access logs for your Network Load
-    // Balancer"): it reads the bucket's ACL and writes with the bucket-owner-full-control ACL, for this account's
-    // load balancers only.
-    bucket.addToResourcePolicy(new PolicyStatement({
-      sid: 'NlbLogDeliveryWrite',
-      effect: Effect.ALLOW,
-      principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [logs],
-      conditions: {
-        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:*:${stack.account}:*` },
-      },
-    }));
-    bucket.addToResourcePolicy(new PolicyStatement({
-      sid: 'NlbLogDeliveryAclCheck',
-      effect: Effect.ALLOW,
-      principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],
-      actions: ['s3:GetBucketAcl'],
-      resources: [bucket.bucketArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:*:${stack.account}:*` },
-      },
-    }));
-    const legacy = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).elbv2Account;
-    if (legacy) {
-      bucket.addToResourcePolicy(new PolicyStatement({
-        sid: 'ElbLogDeliveryLegacyRegion',
-        effect: Effect.ALLOW,
-        principals: [new AccountPrincipal(legacy)],
-        actions: ['s3:PutObject'],
-        resources: [logs],
-      }));
-    }
+    const statements = deliveryStatements(stack, bucket, { keyPrefix: props.keyPrefix, accounts: props.accounts, organizationId: props.organizationId });
+    checkPolicySize(stack, statements);
+    for (const statement of statements) bucket.addToResourcePolicy(statement);
     this.source = bucket;
     this.created = true;
   }

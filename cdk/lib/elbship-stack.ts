@@ -1,5 +1,7 @@
 /** The elbship stack: the functions, the state machine, the S3 event wiring, least-privilege grants, alarms. */
 import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnEventBusPolicy } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -9,7 +11,8 @@ import { ElbshipDashboard } from './dashboard';
 import { CheckpointTable } from './checkpoints';
 import { Grantee, LogBuckets, STAGING_PREFIX } from './buckets';
 import { TargetLogGroups } from './target-logs';
-import { architectureOf, ElbshipConfig } from './config';
+import { accountList, ACCOUNT_ID, architectureOf, ElbshipConfig, logGroupPrefix, ORGANIZATION_ID } from './config';
+import { DESTINATION_ROLE_NAME } from './destination-role';
 import { defaultOf, RETENTION_DAYS } from './environment';
 import { ElbshipFunctions } from './functions';
 import { ObjectCreatedTrigger } from './trigger';
@@ -17,6 +20,7 @@ import { Workflow } from './workflow';
 import { Backfill } from './backfill';
 
 export const DEFAULT_LOG_GROUP_TEMPLATE = defaultOf('ELBSHIP_LOG_GROUP_TEMPLATE');
+const DESTINATION_MODES = ['central', 'central-source-region', 'source-account'];
 
 export interface ElbshipStackProps extends StackProps {
   readonly config: ElbshipConfig;
@@ -45,15 +49,24 @@ export class ElbshipStack extends Stack {
     check(Number.isInteger(sendConcurrency) && sendConcurrency >= 1 && sendConcurrency <= 64, 'sendConcurrency must be 1 to 64');
     check(c.logGroupClass === undefined || ['STANDARD', 'INFREQUENT_ACCESS'].includes(c.logGroupClass), 'logGroupClass must be STANDARD or INFREQUENT_ACCESS');
     check(c.targetRetentionDays === undefined || RETENTION_DAYS.includes(c.targetRetentionDays), `targetRetentionDays must be one of ${RETENTION_DAYS}`);
-    const allowed = (c.allowedAccounts ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
-    check(allowed.every((a) => /^[0-9]{12}$/.test(a)), 'allowedAccounts must be 12-digit account ids separated by commas');
+    const allowed = accountList(c.allowedAccounts);
+    check(allowed.every((a) => ACCOUNT_ID.test(a)), 'allowedAccounts must be 12-digit account ids separated by commas');
+    check(c.organizationId === undefined || ORGANIZATION_ID.test(c.organizationId), 'organizationId must look like o-abcd123456');
+    const mode = c.destinationMode ?? defaultOf('ELBSHIP_DESTINATION_MODE');
+    check(DESTINATION_MODES.includes(mode), `destinationMode must be one of ${DESTINATION_MODES.join(', ')}`);
+    check(mode !== 'source-account' || c.destinationExternalId !== undefined, 'destinationMode source-account needs destinationExternalId');
+    check(c.destinationExternalId === undefined || /^[\w+=,.@:/-]{2,1224}$/.test(c.destinationExternalId), 'destinationExternalId must be 2 to 1,224 of A-Z a-z 0-9 +=,.@:/-_ (STS)');
+    check(c.logGroupKmsKeyArn === undefined || mode === 'central', "logGroupKmsKeyArn is one Region's key of elbship's account: it cannot encrypt log groups in other Regions or accounts (destinationMode central only)");
+    check(c.sourceBucketAccount === undefined || (ACCOUNT_ID.test(c.sourceBucketAccount) && c.sourceBucketName !== undefined), 'sourceBucketAccount must be a 12-digit account id, with sourceBucketName');
     const functionRetention = c.functionLogRetentionDays ?? 30;
     check(RETENTION_DAYS.includes(functionRetention), `functionLogRetentionDays must be one of ${RETENTION_DAYS}`);
     const logTemplate = c.logGroupTemplate ?? DEFAULT_LOG_GROUP_TEMPLATE;
     const tracing = c.tracing ?? false;
     const logKey = c.logGroupKmsKeyArn ? Key.fromKeyArn(this, 'log-key', c.logGroupKmsKeyArn) : undefined;
 
-    this.buckets = new LogBuckets(this, 'buckets', { sourceBucketName: c.sourceBucketName, keyPrefix: c.keyPrefix ?? '' });
+    this.buckets = new LogBuckets(this, 'buckets', {
+      sourceBucketName: c.sourceBucketName, keyPrefix: c.keyPrefix ?? '', accounts: [this.account, ...allowed], organizationId: c.organizationId,
+    });
     this.checkpoints = new CheckpointTable(this, 'checkpoints');
     const chosen = (v: string | number | undefined): string | undefined => (v === undefined ? undefined : String(v));
     // What the app wires, and what the operator chose; every other variable keeps the code's default.
@@ -74,6 +87,9 @@ export class ElbshipStack extends Stack {
       ELBSHIP_LOG_GROUP_KMS_KEY: c.logGroupKmsKeyArn,
       ELBSHIP_LOG_GROUP_CLASS: c.logGroupClass,
       ELBSHIP_EXPRESS_MAX_BYTES: c.expressMaxBytes,
+      ELBSHIP_DESTINATION_MODE: c.destinationMode,
+      ELBSHIP_DESTINATION_ROLE: c.destinationRoleName,
+      ELBSHIP_DESTINATION_EXTERNAL_ID: c.destinationExternalId,
     };
     this.functions = new ElbshipFunctions(this, 'functions', {
       architecture: architectureOf(c),
@@ -102,11 +118,20 @@ export class ElbshipStack extends Stack {
 
     // Least privilege, by use case: each grant is a method of what owns the resource. The object function plans,
     // ships and verifies small objects, so it gets exactly the three use cases' grants.
-    const groups = new TargetLogGroups(this, logTemplate);
+    // The functions' own account's groups: in their Region, or in every Region when each load balancer's logs stay in
+    // its own (central-source-region, and source-account for elbship's own load balancers).
+    const groups = new TargetLogGroups({ partition: this.partition, account: this.account, region: mode === 'central' ? this.region : '*' }, logGroupPrefix(logTemplate));
+    // Another account's groups are reached through its destination role (source-account): assuming it is the grant.
+    const destinationRoles = mode === 'source-account'
+      ? allowed.map((a) => `arn:${this.partition}:iam::${a}:role/${c.destinationRoleName ?? DESTINATION_ROLE_NAME}`) : [];
+    const assumeDestinationRoles = (fn: Grantee) => {
+      if (destinationRoles.length > 0) fn.addToRolePolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: destinationRoles }));
+    };
     const planning = (fn: Grantee) => {
       this.buckets.grantReadLogs(fn, c.keyPrefix);
       this.buckets.grantStaging(fn, ['s3:PutObject']);
       groups.grantDescribe(fn);
+      assumeDestinationRoles(fn);
       this.checkpoints.grant(fn, ['dynamodb:UpdateItem']);
     };
     const shipping = (fn: Grantee) => {
@@ -114,6 +139,7 @@ export class ElbshipStack extends Stack {
       this.buckets.grantStaging(fn, ['s3:GetObject']);
       groups.grantWrite(fn);
       groups.grantDescribe(fn); // a batch read back stored in part: was the rest refused for the group's retention?
+      assumeDestinationRoles(fn);
       // GetItem: a batch held through a storm confirms its span is still this attempt's before it is sent.
       this.checkpoints.grant(fn, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
     };
@@ -127,6 +153,18 @@ export class ElbshipStack extends Stack {
     for (const grant of [planning, shipping, verifying]) grant(f.object);
 
     this.trigger = new ObjectCreatedTrigger(this, 'trigger', { bucket: this.buckets.source, keyPrefix: c.keyPrefix, start: f.start });
+    if (c.sourceBucketAccount && c.sourceBucketAccount !== this.account) {
+      // The bucket's account forwards its events (the source bucket stack); this bus must accept them.
+      new CfnEventBusPolicy(this, 'source-bucket-events', {
+        statementId: `elbship-source-bucket-${c.sourceBucketAccount}`,
+        statement: {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${this.partition}:iam::${c.sourceBucketAccount}:root` },
+          Action: 'events:PutEvents',
+          Resource: `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+        },
+      });
+    }
     this.alarms = new ElbshipAlarms(this, 'alarms', {
       stateMachine: sm, expressStateMachine: express, start: f.start, deadLetterQueue: this.trigger.deadLetterQueue, email: c.alarmEmail,
       freshness: Duration.minutes(c.freshnessAlarmMinutes ?? 30),

@@ -1,6 +1,6 @@
 /** S3 "Object Created" events through EventBridge to the start function, with retries and a dead-letter queue. */
 import { Duration } from 'aws-cdk-lib';
-import { Match, Rule } from 'aws-cdk-lib/aws-events';
+import { EventPattern, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -20,6 +20,15 @@ export function keyPattern(keyPrefix?: string): string {
   return `${keyPrefix ?? '*'}AWSLogs/*/elasticloadbalancing/*`;
 }
 
+/** The EventBridge pattern of an ELB log object created in `bucketName`. */
+export function objectCreatedPattern(bucketName: string, keyPrefix?: string): EventPattern {
+  return {
+    source: ['aws.s3'],
+    detailType: ['Object Created'],
+    detail: { bucket: { name: [bucketName] }, object: { key: Match.wildcard(keyPattern(keyPrefix)) } },
+  };
+}
+
 export class ObjectCreatedTrigger extends Construct {
   readonly rule: Rule;
   readonly deadLetterQueue: Queue;
@@ -33,14 +42,7 @@ export class ObjectCreatedTrigger extends Construct {
     });
     this.rule = new Rule(this, 'object-created', {
       description: 'elbship: new ELB log objects start an execution',
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: {
-          bucket: { name: [props.bucket.bucketName] },
-          object: { key: Match.wildcard(keyPattern(props.keyPrefix)) },
-        },
-      },
+      eventPattern: objectCreatedPattern(props.bucket.bucketName, props.keyPrefix),
     });
     // Delivery failures to Lambda go to the queue from EventBridge; failures of the function itself from Lambda.
     this.rule.addTarget(new LambdaFunction(props.start, {

@@ -183,6 +183,7 @@ describe('the elbship stack', () => {
             Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
             Action: 's3:PutObject',
           }),
+          Match.objectLike({ Sid: 'ElbLogDeliveryLegacyRegion', Principal: { AWS: Match.anyValue() } }),
           // NLB access logs: the log delivery service writes with bucket-owner-full-control, after reading the ACL.
           Match.objectLike({
             Sid: 'NlbLogDeliveryWrite',
@@ -191,7 +192,6 @@ describe('the elbship stack', () => {
             Condition: Match.objectLike({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': '111122223333' } }),
           }),
           Match.objectLike({ Sid: 'NlbLogDeliveryAclCheck', Principal: { Service: 'delivery.logs.amazonaws.com' }, Action: 's3:GetBucketAcl' }),
-          Match.objectLike({ Sid: 'ElbLogDeliveryLegacyRegion', Principal: { AWS: Match.anyValue() } }),
         ]),
       },
     });

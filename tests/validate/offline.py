@@ -5,7 +5,8 @@
    and the definitions the synthesized template holds (what CloudFormation would send to Step Functions), their
    substitutions replaced by ARNs of the shape they resolve to. It refuses what Step Functions refuses at create
    (DUPLICATE_STATE_NAMES, bad paths, unknown fields) that moto runs happily.
-2. `cfn-lint` (PyPI, pinned in scripts/install-deps.sh) on the synthesized template: 0 errors; every warning must be
+2. `cfn-lint` (PyPI, pinned in scripts/install-deps.sh) on the synthesized templates (elbship's, and the
+   organization's destination role and source bucket stacks): 0 errors; every warning must be
    one judged in JUDGED below (its rule and why it is right here), so a new warning fails until someone judges it.
 3. The state machines' roles against what their definitions make Step Functions do on their behalf (invoke each
    function, start, describe, stop and redrive a Distributed Map's children as `execution:<name>/<label>:<id>`,
@@ -33,6 +34,13 @@ ASL_VALIDATOR = ROOT / "cdk/node_modules/.bin/asl-validator"
 JUDGED = {
     "W3005": "CDK adds an explicit DependsOn on a role (and its default policy) that a GetAtt already implies; "
              "CloudFormation accepts the redundancy, and the order it states is the one CDK needs",
+}
+# The organization's other stacks, as an operator synthesizes them (docs/organization.md).
+ORGANIZATION_STACKS = {
+    "ElbshipDestinationRole": {"elbship:stack": "destination-role"},
+    "ElbshipSourceBucket": {"elbship:stack": "source-bucket", "elbship:sourceBucketName": "org-elb-logs",
+                            "elbship:elbshipAccount": "111122223333", "elbship:allowedAccounts": "222233334444",
+                            "elbship:deployBucketPolicy": "true"},
 }
 PLACEHOLDERS = {
     "Arn": "arn:aws:lambda:eu-west-1:111122223333:function:elbship-placeholder",
@@ -192,6 +200,9 @@ def main():
         ok &= cfn_lint(template_path)
         print("== the state machines' roles, against what their definitions make Step Functions do (template)")
         ok &= state_machine_roles(template)
+        for stack, context in ORGANIZATION_STACKS.items():
+            print(f"== the {stack} template (cfn-lint)")
+            ok &= cfn_lint(synthesize(Path(tmp) / f"cdk.out.{stack}", context, stack))
     print("offline validation: " + ("passed" if ok else "FAILED"))
     return 0 if ok else 1
 

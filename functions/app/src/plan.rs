@@ -13,13 +13,14 @@
 use elbship_aws::checkpoints::{CheckpointStore, Lease};
 use elbship_aws::config::Config;
 use elbship_aws::error::ElbshipError;
-use elbship_aws::logs::LogSink;
+use elbship_aws::logs::LogSinks;
 use elbship_aws::s3::Objects;
 use elbship_core::accounting::checkpoint::{Claim, BATCHING_FORMAT};
 use elbship_core::batching::event_builder::EventOptions;
 use elbship_core::batching::policy::{retention_can_matter, TimeWindow};
 use elbship_core::formats::key::{classify_key, KeyClass};
 use elbship_core::formats::kind::Compression;
+use elbship_core::orchestration::destination::Destination;
 use elbship_core::orchestration::job::{coarsen, Job, PlanInput, PlanOutput, PlanSummary, S3Location, MAX_SPANS};
 use elbship_core::orchestration::naming::object_id;
 use elbship_core::spans::gzip::{encode_index, GzipIndex};
@@ -31,7 +32,7 @@ pub struct PlanDeps<C> {
     /// S3.
     pub objects: Objects,
     /// CloudWatch Logs.
-    pub logs: LogSink,
+    pub logs: LogSinks,
     /// Configuration.
     pub config: Config,
     /// Claims and checkpoints.
@@ -58,9 +59,11 @@ pub async fn handle<C: CheckpointStore>(
 ) -> Result<PlanOutput, ElbshipError> {
     let PlanInput { object, options } = input;
     let class = classify_key(&object.key);
-    if let Some(Err(refusal)) = deps.config.destinations.of(&class) {
-        return Err(ElbshipError::Refused { bucket: object.bucket, key: object.key, refusal });
-    }
+    let destination = match deps.config.destinations.of(&class) {
+        Some(Err(refusal)) => return Err(ElbshipError::Refused { bucket: object.bucket, key: object.key, refusal }),
+        Some(Ok(destination)) => destination,
+        None => Destination::default(),
+    };
     let log = match class {
         KeyClass::Log(log) => log,
         KeyClass::TestFile { .. } => {
@@ -94,8 +97,10 @@ pub async fn handle<C: CheckpointStore>(
     let (mut plan, mut index) = read(span_bytes).await?;
     // The group and stream are created by the first PutLogEvents that finds them missing. The group's retention
     // matters only to files old enough to hold expired lines (backfills): read once per group per warm function.
-    let retention_days =
-        if retention_can_matter(log.file.end_time_ms, now_ms) { deps.logs.retention(&log_group).await? } else { None };
+    let retention_days = match retention_can_matter(log.file.end_time_ms, now_ms) {
+        true => deps.logs.sink(&destination).await?.retention(&log_group).await?,
+        false => None,
+    };
     let proposed = Claim {
         now_ms,
         mode: options.mode.unwrap_or(cfg.mode),
@@ -136,7 +141,16 @@ pub async fn handle<C: CheckpointStore>(
         span_count: plan.spans.len() as u32,
         map_concurrency: cfg.map_concurrency,
     };
-    tracing::info!(key = object.key, lines = plan.lines, spans = plan.spans.len(), log_group, log_stream, "planned");
+    let to = destination.to_string();
+    tracing::info!(
+        key = object.key,
+        lines = plan.lines,
+        spans = plan.spans.len(),
+        log_group,
+        log_stream,
+        to,
+        "planned"
+    );
     let job = Job {
         events: EventOptions {
             kind: log.file.kind,
@@ -154,6 +168,7 @@ pub async fn handle<C: CheckpointStore>(
         log_stream,
         index: index_location,
         send_concurrency: cfg.send_concurrency,
+        destination,
     };
     Ok(PlanOutput { job, spans: plan.spans, summary })
 }

@@ -18,7 +18,7 @@ use crate::context::Invocation;
 use elbship_aws::checkpoints::fence::Fence;
 use elbship_aws::checkpoints::{geometry, Ack, CheckpointStore};
 use elbship_aws::error::ElbshipError;
-use elbship_aws::logs::{Delivered, LogSink, SendPolicy, Sending, Unknown};
+use elbship_aws::logs::{Delivered, LogSinks, SendPolicy, Sending, Unknown};
 use elbship_aws::s3::Objects;
 use elbship_core::accounting::checkpoint::{span_key, Next, SpanCheckpoint};
 use elbship_core::accounting::ledger::Ledger;
@@ -41,8 +41,8 @@ use tokio::time::Instant;
 pub struct ShipDeps<C> {
     /// S3.
     pub objects: Objects,
-    /// CloudWatch Logs.
-    pub logs: LogSink,
+    /// CloudWatch Logs, in each destination.
+    pub logs: LogSinks,
     /// Span checkpoints.
     pub checkpoints: C,
     /// How PutLogEvents is retried.
@@ -136,6 +136,8 @@ pub async fn handle<C: CheckpointStore + Clone + 'static>(
     invocation: &Invocation,
 ) -> Result<ShipOutput, ElbshipError> {
     let point = access_point(&input, deps).await?;
+    // The destination's sink is made (its role assumed) before anything is reserved: a refused role sends nothing.
+    let sink = deps.logs.sink(&input.job.destination).await?;
     let object = &input.job.object;
     let key = span_key(&object_id(&object.bucket, &object.key, &object.etag), input.span.index);
     let concurrency = input.job.send_concurrency.max(1);
@@ -227,7 +229,7 @@ pub async fn handle<C: CheckpointStore + Clone + 'static>(
         }
         seq_sent = this + 1;
         let (logs, group, stream, policy, until, fence) =
-            (deps.logs.clone(), group.clone(), stream.clone(), deps.send, invocation.give_up_at, fence.clone());
+            (sink.clone(), group.clone(), stream.clone(), deps.send, invocation.give_up_at, fence.clone());
         sending.spawn(async move {
             let how = Sending { give_up_at: until, unknown, fence: Some(&fence) };
             let result = logs.put(&group, &stream, &batch, policy, how).await;

@@ -31,7 +31,7 @@ pub struct VerifyDeps<C> {
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum VerifyCall {
     /// `{"call": "verify", "job", "spans", "summary", "results"}`.
-    Verify(VerifyInput),
+    Verify(Box<VerifyInput>),
     /// `{"call": "failed", "object", "error"}`.
     Failed(FailedExecution),
 }
@@ -49,7 +49,7 @@ pub async fn invoke<C: CheckpointStore>(
     deps: &VerifyDeps<C>,
 ) -> Result<serde_json::Value, ElbshipError> {
     match VerifyCall::read(event.payload)? {
-        VerifyCall::Verify(input) => serde_json::to_value(handle(input, deps).await?)
+        VerifyCall::Verify(input) => serde_json::to_value(handle(*input, deps).await?)
             .map_err(|e| ElbshipError::Internal(format!("the verdict: {e}"))),
         VerifyCall::Failed(failed) => {
             elbship_aws::metrics::failed(&failed.object.object, &failed.error);

@@ -12,14 +12,28 @@ use elbship_aws::checkpoints::dynamo::DynamoCheckpoints;
 use elbship_aws::clients;
 use elbship_aws::config::Config;
 use elbship_aws::error::ElbshipError;
-use elbship_aws::logs::LogSink;
+use elbship_aws::logs::{LogSink, LogSinks};
 use elbship_aws::s3::Objects;
+use elbship_core::orchestration::destination::DestinationMode;
 
 /// The checkpoint store of a deployment.
 pub type Checkpoints = DynamoCheckpoints;
 
 fn checkpoints(config: &Config, sdk: &SdkConfig) -> Result<Checkpoints, ElbshipError> {
     Ok(DynamoCheckpoints::new(clients::dynamodb(sdk), config.require_checkpoint_table()?))
+}
+
+/// The sinks of every destination the configuration may name, from elbship's own account and Region (its Region
+/// is the SDK's: the configuration's home gets it here, so a `central` destination is the home one).
+fn sinks(config: &mut Config, sdk: &SdkConfig) -> LogSinks {
+    if let Some(region) = sdk.region() {
+        config.destinations.home.region = region.to_string();
+    }
+    let home = config.destinations.home.clone();
+    match config.destinations.mode {
+        DestinationMode::Central => LogSinks::home(home, LogSink::new(clients::logs(sdk), config.new_groups())),
+        _ => LogSinks::new(home, sdk.clone(), config.destination_role.clone(), config.new_groups()),
+    }
 }
 
 /// The start function's.
@@ -36,10 +50,10 @@ pub fn start(config: &Config, sdk: &SdkConfig) -> Result<StartDeps, ElbshipError
 }
 
 /// The plan function's.
-pub fn plan(config: Config, sdk: &SdkConfig) -> Result<PlanDeps<Checkpoints>, ElbshipError> {
+pub fn plan(mut config: Config, sdk: &SdkConfig) -> Result<PlanDeps<Checkpoints>, ElbshipError> {
     Ok(PlanDeps {
         objects: Objects::new(clients::s3(sdk)),
-        logs: LogSink::new(clients::logs(sdk), config.new_groups()),
+        logs: sinks(&mut config, sdk),
         checkpoints: checkpoints(&config, sdk)?,
         config,
         lease: None,
@@ -50,7 +64,7 @@ pub fn plan(config: Config, sdk: &SdkConfig) -> Result<PlanDeps<Checkpoints>, El
 pub fn ship(config: &Config, sdk: &SdkConfig) -> Result<ShipDeps<Checkpoints>, ElbshipError> {
     Ok(ShipDeps {
         objects: Objects::new(clients::s3(sdk)),
-        logs: LogSink::new(clients::logs(sdk), config.new_groups()),
+        logs: sinks(&mut config.clone(), sdk),
         checkpoints: checkpoints(config, sdk)?,
         send: config.send_policy(),
     })
@@ -62,10 +76,10 @@ pub fn verify(config: &Config, sdk: &SdkConfig) -> Result<VerifyDeps<Checkpoints
 }
 
 /// The object function's: one GET per object (plan reads it whole, ship and verify from memory).
-pub fn object(config: Config, sdk: &SdkConfig) -> Result<ObjectDeps<Checkpoints>, ElbshipError> {
+pub fn object(mut config: Config, sdk: &SdkConfig) -> Result<ObjectDeps<Checkpoints>, ElbshipError> {
     let checkpoints = checkpoints(&config, sdk)?;
     let objects = Objects::holding_small(clients::s3(sdk), config.express_max_bytes);
-    let logs = LogSink::new(clients::logs(sdk), config.new_groups());
+    let logs = sinks(&mut config, sdk);
     Ok(ObjectDeps {
         ship: ShipDeps {
             objects: objects.clone(),

@@ -16,7 +16,7 @@ use elbship_app::ship::ShipDeps;
 use elbship_app::verify::VerifyDeps;
 use elbship_aws::checkpoints::memory::MemoryCheckpoints;
 use elbship_aws::config::Config;
-use elbship_aws::logs::{LogSink, NewGroups, SendPolicy};
+use elbship_aws::logs::{LogSink, LogSinks, NewGroups, SendPolicy};
 use elbship_aws::s3::Objects;
 use elbship_core::orchestration::job::{ObjectRef, PlanInput, ShipOptions};
 use elbship_core::orchestration::route::{ObjectInput, ObjectOutcome};
@@ -59,12 +59,15 @@ fn mocks(put: Rule) -> Mocks {
 
 fn deps(m: &Mocks, checkpoints: &MemoryCheckpoints) -> ObjectDeps<MemoryCheckpoints> {
     let s3 = Objects::holding_small(mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&m.get]), 1 << 20);
-    let logs = LogSink::new(
-        mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&m.put, &m.describe]),
-        NewGroups::default(),
-    );
     let account = |var: &str| (var == "ELBSHIP_ACCOUNT").then(|| "123456789012".to_string());
     let config = Config::from_lookup(account).unwrap_or_else(|e| panic!("{e}"));
+    let logs = LogSinks::home(
+        config.destinations.home.clone(),
+        LogSink::new(
+            mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&m.put, &m.describe]),
+            NewGroups::default(),
+        ),
+    );
     let send = SendPolicy {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(2),

@@ -17,12 +17,13 @@ use elbship_app::context::Invocation;
 use elbship_app::ship::{handle, ShipDeps};
 use elbship_aws::checkpoints::memory::MemoryCheckpoints;
 use elbship_aws::checkpoints::{geometry, CheckpointStore};
-use elbship_aws::logs::{LogSink, NewGroups, ReadBackPolicy, SendPolicy};
+use elbship_aws::logs::{LogSink, LogSinks, NewGroups, ReadBackPolicy, SendPolicy};
 use elbship_aws::s3::Objects;
 use elbship_core::accounting::checkpoint::span_key;
 use elbship_core::batching::event_builder::{EventOptions, MessageMode};
 use elbship_core::batching::policy::{OldEventPolicy, TimeWindow};
 use elbship_core::formats::kind::LogKind;
+use elbship_core::orchestration::destination::Destination;
 use elbship_core::orchestration::job::{Job, ObjectRef, ShipInput};
 use elbship_core::orchestration::naming::object_id;
 use elbship_core::spans::Span;
@@ -74,6 +75,7 @@ fn input_with(send_concurrency: u32) -> ShipInput {
             },
             index: None,
             send_concurrency,
+            destination: Default::default(),
         },
         span: Span { index: 0, read_start: 0, read_end: len, owned_start: 0, owned_end: len, first_line: 0, lines: 3 },
     }
@@ -97,7 +99,7 @@ fn deps(puts: &Rule, stream: &Rule, checkpoints: &MemoryCheckpoints) -> ShipDeps
     };
     ShipDeps {
         objects: Objects::new(s3),
-        logs: LogSink::new(logs, NewGroups::default()),
+        logs: LogSinks::home(Destination::default(), LogSink::new(logs, NewGroups::default())),
         checkpoints: checkpoints.clone(),
         send,
     }

@@ -36,12 +36,16 @@ pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
 
 /// A CloudWatch Logs client that retries throttling and server errors [`LOGS_MAX_ATTEMPTS`] times.
 pub fn logs(config: &SdkConfig) -> aws_sdk_cloudwatchlogs::Client {
+    logs_with(aws_sdk_cloudwatchlogs::config::Builder::from(config))
+}
+
+/// A CloudWatch Logs client from `builder` (another Region, another account's credentials), retried as [`logs`].
+pub fn logs_with(builder: aws_sdk_cloudwatchlogs::config::Builder) -> aws_sdk_cloudwatchlogs::Client {
     let retry = RetryConfig::standard()
         .with_max_attempts(LOGS_MAX_ATTEMPTS)
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(10));
-    let builder = aws_sdk_cloudwatchlogs::config::Builder::from(config).retry_config(retry);
-    aws_sdk_cloudwatchlogs::Client::from_conf(builder.build())
+    aws_sdk_cloudwatchlogs::Client::from_conf(builder.retry_config(retry).build())
 }
 
 /// A DynamoDB client (the checkpoint store).

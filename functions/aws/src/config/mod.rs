@@ -58,6 +58,29 @@ pub struct Config {
     pub readback_settle: std::time::Duration,
     /// Where each object's lines go, and whose objects are shipped at all.
     pub destinations: Destinations,
+    /// The role assumed in another account's destination, and the external id it demands.
+    pub destination_role: DestinationRole,
+}
+
+/// The role elbship assumes in each allowed account (`source-account`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestinationRole {
+    /// Its name (the same in every account).
+    pub name: String,
+    /// The external id its trust policy demands.
+    pub external_id: Option<String>,
+}
+
+impl DestinationRole {
+    /// Its ARN in `account` (the partition from elbship's own Region).
+    pub fn arn(&self, partition: &str, account: &str) -> String {
+        format!("arn:{partition}:iam::{account}:role/{}", self.name)
+    }
+}
+
+/// Whether `s` is an external id STS takes: 2 to 1,224 of `A-Z a-z 0-9 + = , . @ : / - _`.
+fn is_external_id(s: &str) -> bool {
+    (2..=1224).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@:/-_".contains(&b))
 }
 
 fn bad(var: &str, why: impl std::fmt::Display) -> ElbshipError {
@@ -115,6 +138,24 @@ impl Config {
         if !(1..=600).contains(&settle) {
             return Err(bad("ELBSHIP_READBACK_SETTLE_SECONDS", "must be 1 to 600"));
         }
+        let mode: DestinationMode = parsed(&get, "ELBSHIP_DESTINATION_MODE")?;
+        let external_id = get("ELBSHIP_DESTINATION_EXTERNAL_ID");
+        if let Some(id) = external_id.as_deref().filter(|id| !is_external_id(id)) {
+            return Err(bad(
+                "ELBSHIP_DESTINATION_EXTERNAL_ID",
+                format!("{} characters, or a character STS refuses", id.len()),
+            ));
+        }
+        if mode == DestinationMode::SourceAccount && external_id.is_none() {
+            return Err(bad(
+                "ELBSHIP_DESTINATION_EXTERNAL_ID",
+                "is required with ELBSHIP_DESTINATION_MODE source-account",
+            ));
+        }
+        let role_name = get("ELBSHIP_DESTINATION_ROLE").unwrap_or_default();
+        if role_name.is_empty() || role_name.len() > 64 {
+            return Err(bad("ELBSHIP_DESTINATION_ROLE", "must be a role name of 1 to 64 characters"));
+        }
         let mut staging_prefix = get("ELBSHIP_STAGING_PREFIX").unwrap_or_default();
         if !staging_prefix.is_empty() && !staging_prefix.ends_with('/') {
             staging_prefix.push('/');
@@ -139,9 +180,10 @@ impl Config {
             readback_settle: std::time::Duration::from_secs(settle),
             destinations: Destinations {
                 home: Home { account: get("ELBSHIP_ACCOUNT").unwrap_or_default(), region: String::new() },
-                mode: DestinationMode::Central,
+                mode,
                 allowed: parsed(&get, "ELBSHIP_ALLOWED_ACCOUNTS")?,
             },
+            destination_role: DestinationRole { name: role_name, external_id },
         })
     }
 
@@ -199,6 +241,8 @@ mod tests {
             ("ELBSHIP_LOG_GROUP_CLASS", "GLACIER"),
             ("ELBSHIP_READBACK_SETTLE_SECONDS", "0"),
             ("ELBSHIP_ALLOWED_ACCOUNTS", "123"),
+            ("ELBSHIP_DESTINATION_MODE", "everywhere"),
+            ("ELBSHIP_DESTINATION_EXTERNAL_ID", "has spaces"),
         ] {
             let e = cfg(&[(var, value)]).err().map(|e| (e.name(), e.to_string()));
             assert!(matches!(&e, Some(("ConfigInvalid", m)) if m.contains(var)), "{var}: {e:?}");
@@ -223,6 +267,24 @@ mod tests {
         for v in VARIABLES {
             assert!(!v.read_by.is_empty() && !v.meaning.is_empty(), "{}", v.name);
         }
+    }
+
+    #[test]
+    fn a_destination_role_is_named_and_demands_an_external_id() -> Result<(), ElbshipError> {
+        let c = cfg(&[])?;
+        assert_eq!(c.destinations.mode, DestinationMode::Central);
+        assert_eq!(c.destination_role, DestinationRole { name: "elbship-destination".into(), external_id: None });
+        let without = cfg(&[("ELBSHIP_DESTINATION_MODE", "source-account")]).err().map(|e| e.to_string());
+        assert!(without.is_some_and(|m| m.contains("ELBSHIP_DESTINATION_EXTERNAL_ID") && m.contains("required")));
+        let c = cfg(&[
+            ("ELBSHIP_DESTINATION_MODE", "source-account"),
+            ("ELBSHIP_DESTINATION_EXTERNAL_ID", "elbship-7f3a"),
+            ("ELBSHIP_DESTINATION_ROLE", "logs-writer"),
+        ])?;
+        assert_eq!(c.destinations.mode, DestinationMode::SourceAccount);
+        assert_eq!(c.destination_role.arn("aws", "222222222222"), "arn:aws:iam::222222222222:role/logs-writer");
+        assert_eq!(c.destination_role.external_id.as_deref(), Some("elbship-7f3a"));
+        Ok(())
     }
 
     #[test]

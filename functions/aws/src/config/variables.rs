@@ -63,7 +63,7 @@ const ADMITTING: &[Function] = &[Start, Plan, Object];
 const CREATING_GROUPS: &[Function] = &[Plan, Ship, Object];
 
 /// Every variable, in the order the docs list them.
-pub const VARIABLES: [Variable; 19] = [
+pub const VARIABLES: [Variable; 22] = [
     Variable {
         name: "ELBSHIP_LOG_GROUP_TEMPLATE",
         default: Some("/elbship/{account}/{region}/{lb_type}/{lb_name}"),
@@ -194,6 +194,30 @@ pub const VARIABLES: [Variable; 19] = [
                   any other account's `AWSLogs/{account}/`, or whose file name names another account or Region than \
                   its path, is written nowhere and counted (`AccountNotAllowed`, `KeyMismatch`)",
         read_by: ADMITTING,
+        set_by: SetBy::Operator,
+    },
+    Variable {
+        name: "ELBSHIP_DESTINATION_MODE",
+        default: Some("central"),
+        meaning: "where each object's lines go: `central` (elbship's account and Region), `central-source-region` \
+                  (elbship's account, the load balancer's Region) or `source-account` (the load balancer's account \
+                  and Region, through `ELBSHIP_DESTINATION_ROLE` there)",
+        read_by: CREATING_GROUPS,
+        set_by: SetBy::Operator,
+    },
+    Variable {
+        name: "ELBSHIP_DESTINATION_ROLE",
+        default: Some("elbship-destination"),
+        meaning: "the name of the role elbship assumes in each allowed account (`source-account`; elbship's own \
+                  account is written directly)",
+        read_by: CREATING_GROUPS,
+        set_by: SetBy::Operator,
+    },
+    Variable {
+        name: "ELBSHIP_DESTINATION_EXTERNAL_ID",
+        default: None,
+        meaning: "the external id the destination roles demand (`source-account`: required)",
+        read_by: CREATING_GROUPS,
         set_by: SetBy::Operator,
     },
     Variable {

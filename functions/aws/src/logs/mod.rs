@@ -18,12 +18,14 @@
 //! creating a missing group and stream once), [`request`] (a batch as PutLogEvents' events, and its answer),
 //! [`retry`] (how PutLogEvents is retried), [`sink`] (the send loop).
 
+pub mod destinations;
 pub mod groups;
 pub mod readback;
 pub mod request;
 pub mod retry;
 pub mod sink;
 
+pub use destinations::LogSinks;
 pub use groups::{LogGroupClass, NewGroups};
 pub use readback::{ReadBackPolicy, Unknown};
 pub use request::{rejections, Delivered};

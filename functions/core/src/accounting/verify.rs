@@ -315,6 +315,7 @@ mod tests {
             },
             index: None,
             send_concurrency: 1,
+            destination: Default::default(),
         };
         let summary = PlanSummary {
             lines: at,

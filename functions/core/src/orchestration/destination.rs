@@ -37,6 +37,13 @@ pub struct Destination {
     pub region: String,
 }
 
+impl Destination {
+    /// Whether it names no account (a job planned before destinations: elbship's own account and Region).
+    pub fn is_unset(&self) -> bool {
+        self.account.is_empty()
+    }
+}
+
 impl std::fmt::Display for Destination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.account, self.region)

@@ -9,6 +9,7 @@ use crate::accounting::ledger::Ledger;
 use crate::batching::event_builder::EventOptions;
 use crate::batching::pipeline::TimeRange;
 use crate::formats::kind::LogKind;
+use crate::orchestration::destination::Destination;
 use crate::spans::{Span, SpanPlan};
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +87,9 @@ pub struct Job {
     pub index: Option<S3Location>,
     /// Concurrent PutLogEvents calls per worker.
     pub send_concurrency: u32,
+    /// The account and Region its lines are written into (empty in jobs planned before destinations: elbship's own).
+    #[serde(default, skip_serializing_if = "Destination::is_unset")]
+    pub destination: Destination,
 }
 
 /// Totals of the plan.

@@ -26,6 +26,7 @@ fn job() -> Job {
         },
         index: Some(S3Location { bucket: "b".repeat(63), key: "k".repeat(1024) }),
         send_concurrency: 64,
+        destination: Default::default(),
     }
 }
 
