@@ -9,6 +9,7 @@ use elbship_core::formats::kind::Compression;
 use elbship_core::orchestration::backfill::Filter;
 use elbship_core::orchestration::route::{route, Route};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Uncompressed bytes per gzip byte of an ELB log, and bytes per line: what the estimate assumes (measured on the
 /// synthetic ALB logs of `make bench`: 200 MB of lines in 24 MB of gzip, 629 bytes a line).
@@ -46,6 +47,18 @@ pub struct Estimate {
     pub not_logs: u64,
     /// Logs the filter left out.
     pub filtered_out: u64,
+    /// Objects and lines taken, by the load balancers' account and Region (`account/region`): where
+    /// `source-account` writes each, and whose PutLogEvents quota each spends there.
+    pub by_source: BTreeMap<String, SourceCount>,
+}
+
+/// What one account and Region holds of a backfill.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SourceCount {
+    /// Objects taken.
+    pub objects: u64,
+    /// Lines, estimated from the sizes.
+    pub lines: u64,
 }
 
 impl Estimate {
@@ -68,6 +81,9 @@ impl Estimate {
         self.bytes += size;
         self.uncompressed_bytes += uncompressed as u64;
         self.lines += lines as u64;
+        let source = self.by_source.entry(format!("{}/{}", log.file.account, log.file.region)).or_default();
+        source.objects += 1;
+        source.lines += lines as u64;
         self.older_than_14_days += u64::from(now_ms - log.file.end_time_ms > MAX_EVENT_AGE_MS);
         self.ingestion_dollars += (uncompressed + 26.0 * lines) * price::LOGS_BYTE;
         self.orchestration_dollars += match route(size, express_max_bytes, true) {
@@ -85,7 +101,12 @@ impl Estimate {
 pub fn describe(e: &Estimate) -> String {
     let per_node_month =
         if e.objects > 0 { e.orchestration_dollars / e.objects as f64 * OBJECTS_PER_NODE_MONTH } else { 0.0 };
-    format!(
+    let sources: String = e
+        .by_source
+        .iter()
+        .map(|(source, c)| format!("\n  {source}: {} objects, {} lines", c.objects, c.lines))
+        .collect();
+    let totals = format!(
         "{} objects, {:.1} MB in S3, about {:.1} GB of lines and {} lines (estimated from sizes)\n\
          {} objects take the Express route, {} the Standard route\n\
          {} objects ended more than 14 days ago: CloudWatch Logs refuses their lines, so the backfill ships them \
@@ -104,7 +125,14 @@ pub fn describe(e: &Estimate) -> String {
         per_node_month,
         e.filtered_out,
         e.not_logs,
-    )
+    );
+    match sources.is_empty() {
+        true => totals,
+        false => format!(
+            "{totals}\nby load balancer account and Region (where destinationMode source-account writes each; each \
+             has its own PutLogEvents quota):{sources}"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +176,7 @@ mod tests {
             until_ms: Some(ms("20261127T1100Z")),
             load_balancer: Some("web".into()),
             account: None,
+            region: None,
         };
         let listing: Vec<(&str, u64)> = keys.iter().map(|k| (k.as_str(), 1000)).chain([("index.html", 5)]).collect();
         let (e, taken) = estimate(listing, &f, ms("20261127T1200Z"), 4 << 20);
@@ -155,6 +184,19 @@ mod tests {
         assert_eq!((e.objects, e.filtered_out, e.not_logs, e.express_objects), (2, 2, 1, 2));
         let only = Filter { account: Some("222222222222".into()), ..f };
         assert_eq!(estimate(keys.iter().map(|k| (k.as_str(), 1)), &only, 0, 1).1, [keys[3].clone()]);
+    }
+
+    #[test]
+    fn a_backfill_of_many_accounts_and_regions_is_counted_by_each() {
+        let west = key("222222222222", "web", "20261127T1000Z").replace("us-east-1", "eu-west-1");
+        let keys = [key("111111111111", "web", "20261127T1000Z"), key("111111111111", "api", "20261127T1000Z"), west];
+        let (e, _) = estimate(keys.iter().map(|k| (k.as_str(), 1000)), &Filter::default(), 0, 4 << 20);
+        let counts: Vec<(&str, u64)> = e.by_source.iter().map(|(s, c)| (s.as_str(), c.objects)).collect();
+        assert_eq!(counts, [("111111111111/us-east-1", 2), ("222222222222/eu-west-1", 1)]);
+        assert_eq!(e.by_source.values().map(|c| c.lines).sum::<u64>(), e.lines);
+        assert!(describe(&e).contains("\n  222222222222/eu-west-1: 1 objects, "));
+        let only = Filter { region: Some("eu-west-1".into()), ..Filter::default() };
+        assert_eq!(estimate(keys.iter().map(|k| (k.as_str(), 1000)), &only, 0, 4 << 20).1, [keys[2].clone()]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! end time, load balancer, account), never by reading them.
 //!
 //! `--dry-run` lists the prefix here and says what would be shipped: objects, bytes, lines and cost estimated from
-//! the sizes, and the objects older than CloudWatch's 14-day window (shipped only with `--policy restamp`, otherwise
+//! the sizes, by account and Region of the load balancers, and the objects older than CloudWatch's 14-day window (shipped only with `--policy restamp`, otherwise
 //! counted as skipped). Without it, the command starts the backfill and follows it ([`follow`]): Ctrl-C detaches,
 //! `--follow EXECUTION` reattaches, `--redrive EXECUTION` finishes a failed one. `--inventory` reads the objects from
 //! an S3 Inventory list instead of the listing.
@@ -44,6 +44,9 @@ pub struct BackfillArgs {
     /// Only this account.
     #[arg(long)]
     account: Option<String>,
+    /// Only load balancers in this Region (as their keys name it; not the Region elbship's calls go to).
+    #[arg(long)]
+    region: Option<String>,
     /// Old-event policy; `restamp` ships files older than 14 days (otherwise they are counted as skipped).
     #[arg(long)]
     policy: Option<OldEventPolicy>,
@@ -105,6 +108,7 @@ async fn backfill(args: &BackfillArgs) -> Result<bool> {
         until_ms: args.until.as_deref().map(|t| parse_when("--until", t, now)).transpose()?,
         load_balancer: args.load_balancer.clone(),
         account: args.account.clone(),
+        region: args.region.clone(),
     };
     if args.dry_run {
         let mut listing = Objects::new(clients::s3(&sdk)).list(&bucket, &prefix);

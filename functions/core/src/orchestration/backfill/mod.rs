@@ -29,6 +29,9 @@ pub struct Filter {
     /// Only this account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Only load balancers in this Region (as the key names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 impl Filter {
@@ -39,6 +42,7 @@ impl Filter {
             && self.until_ms.is_none_or(|t| end < t)
             && self.load_balancer.as_ref().is_none_or(|lb| *lb == log.file.lb_name)
             && self.account.as_ref().is_none_or(|a| *a == log.file.account)
+            && self.region.as_ref().is_none_or(|r| *r == log.file.region)
     }
 }
 
@@ -80,11 +84,21 @@ mod tests {
             until_ms: Some(ms("20261127T1100Z")),
             load_balancer: Some("web".into()),
             account: None,
+            region: None,
         };
         let takes = |k: String| matches!(classify_key(&k), KeyClass::Log(log) if f.takes(&log));
         assert!(takes(key("111111111111", "web", "20261127T1000Z")), "since is inclusive");
         assert!(!takes(key("111111111111", "web", "20261127T1100Z")), "until is exclusive");
         assert!(!takes(key("111111111111", "api", "20261127T1005Z")), "another load balancer");
         assert!(takes(key("222222222222", "web", "20261127T1010Z")), "any account");
+        let f = Filter { region: Some("eu-west-1".into()), ..Filter::default() };
+        let log = |k: String| match classify_key(&k) {
+            KeyClass::Log(log) => Some(log),
+            _ => None,
+        };
+        let east = key("111111111111", "web", "20261127T1000Z");
+        assert!(log(east.clone()).is_some_and(|l| !f.takes(&l)), "another Region");
+        let west = east.replace("us-east-1", "eu-west-1");
+        assert!(log(west).is_some_and(|l| f.takes(&l)), "its Region");
     }
 }
